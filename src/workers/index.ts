@@ -1,4 +1,22 @@
-export default { fetch() { return new Response('ok'); } };
-export class SwarmTracker {}
-export class CallRoom {}
-export class PeerMetricsAggregator {}
+// Worker entry: HTTP (Hono app), queue consumers and cron triggers, plus the Durable Object classes that
+// wrangler.toml binds.
+import { createApp } from './app';
+import type { Env } from './env';
+import { consumeBatch } from './events/consumer';
+import { runScheduled } from './scheduled';
+
+export { CallRoom } from '../durable-objects/call-room';
+export { PeerMetricsAggregator } from '../durable-objects/peer-metrics-aggregator';
+export { SwarmTracker } from '../durable-objects/swarm-tracker';
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+  async queue(batch, env) {
+    await consumeBatch(batch, env);
+  },
+  async scheduled(controller, env, ctx) {
+    ctx.waitUntil(runScheduled(controller.cron, env, controller.scheduledTime));
+  },
+} satisfies ExportedHandler<Env, unknown>;

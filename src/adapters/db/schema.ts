@@ -182,3 +182,18 @@ export const auditLog = sqliteTable(
     index('audit_log_subject').on(t.subjectType, t.subjectId, t.occurredAt),
   ],
 );
+
+// Transactional outbox: events are written in the same D1 batch as the change they describe, then relayed
+// to their queue. A crash between the write and the send leaves the row here, and the relay cron sends it
+// later; consumers are idempotent, so a row sent twice changes nothing.
+export const eventOutbox = sqliteTable(
+  'event_outbox',
+  {
+    eventId: text('event_id').primaryKey(),
+    queue: text('queue').$type<'domain' | 'payments' | 'ipfs'>().notNull(),
+    body: text('body', { mode: 'json' }).$type<unknown>().notNull(),
+    createdAt: integer('created_at').notNull(),
+    relayAttempts: integer('relay_attempts').notNull().default(0),
+  },
+  (t) => [index('event_outbox_created').on(t.createdAt)],
+);

@@ -1,0 +1,48 @@
+import { eq } from 'drizzle-orm';
+import type { Role } from '../../domain/roles';
+import type { Database } from './client';
+import { users } from './schema';
+
+export type UserRow = typeof users.$inferSelect;
+
+export interface PublicUser {
+  id: string;
+  email: string;
+  displayName: string;
+  role: Role;
+  createdAt: string;
+}
+
+export function toPublicUser(row: UserRow): PublicUser {
+  return {
+    id: row.id,
+    email: row.email,
+    displayName: row.displayName,
+    role: row.role,
+    createdAt: new Date(row.createdAt).toISOString(),
+  };
+}
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export async function findUserByEmail(db: Database, email: string): Promise<UserRow | undefined> {
+  return db.select().from(users).where(eq(users.email, normaliseEmail(email))).get();
+}
+
+export async function findUserById(db: Database, id: string): Promise<UserRow | undefined> {
+  return db.select().from(users).where(eq(users.id, id)).get();
+}
+
+export function insertUserStatement(db: Database, row: typeof users.$inferInsert) {
+  return db.insert(users).values({ ...row, email: normaliseEmail(row.email) });
+}
+
+export function setUserRoleStatement(db: Database, userId: string, role: Role, now: number) {
+  return db.update(users).set({ role, updatedAt: now }).where(eq(users.id, userId));
+}
+
+export function setUserPasswordStatement(db: Database, userId: string, passwordHash: string, now: number) {
+  return db.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, userId));
+}

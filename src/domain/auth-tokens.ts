@@ -1,0 +1,88 @@
+// Signed tokens (JWT, HS256 via hono's WebCrypto implementation). Each kind of token has its own audience,
+// checked on verify, so a room-join token can never be replayed as an access token and vice versa.
+import { sign, verify } from 'hono/jwt';
+import type { Role } from './roles';
+
+const ISSUER = 'vibestream';
+
+export const AUDIENCES = {
+  access: 'vibestream:access',
+  room: 'vibestream:room',
+  ingest: 'vibestream:ingest',
+} as const;
+export type TokenKind = keyof typeof AUDIENCES;
+
+export interface AccessClaims {
+  userId: string;
+  role: Role;
+}
+/** Lets its holder join one call room as one peer id. */
+export interface RoomClaims {
+  userId: string;
+  roomId: string;
+  peerId: string;
+}
+/** Lets its holder post metric samples for one peer session only. */
+export interface IngestClaims {
+  userId: string | null;
+  sessionId: string;
+  peerId: string;
+  videoId: string | null;
+  roomId: string | null;
+}
+
+type ClaimsOf<K extends TokenKind> = K extends 'access' ? AccessClaims : K extends 'room' ? RoomClaims : IngestClaims;
+
+export interface IssuedToken {
+  token: string;
+  expiresAt: number; // epoch seconds
+}
+
+export async function issueToken<K extends TokenKind>(
+  kind: K,
+  claims: ClaimsOf<K>,
+  secret: string,
+  ttlSeconds: number,
+  nowMs = Date.now(),
+): Promise<IssuedToken> {
+  const iat = Math.floor(nowMs / 1000);
+  const exp = iat + ttlSeconds;
+  const token = await sign(
+    { ...claims, iss: ISSUER, aud: AUDIENCES[kind], iat, nbf: iat, exp, jti: crypto.randomUUID() },
+    secret,
+    'HS256',
+  );
+  return { token, expiresAt: exp };
+}
+
+export type VerifyFailure = 'expired' | 'invalid';
+export type VerifyResult<K extends TokenKind> =
+  | { ok: true; claims: ClaimsOf<K>; expiresAt: number }
+  | { ok: false; reason: VerifyFailure };
+
+export async function verifyToken<K extends TokenKind>(kind: K, token: string, secret: string): Promise<VerifyResult<K>> {
+  try {
+    const payload = await verify(token, secret, { alg: 'HS256', iss: ISSUER, aud: AUDIENCES[kind] });
+    const { iss: _iss, aud: _aud, iat: _iat, nbf: _nbf, exp, jti: _jti, ...claims } = payload;
+    return { ok: true, claims: claims as unknown as ClaimsOf<K>, expiresAt: Number(exp) };
+  } catch (error) {
+    const name = error instanceof Error ? error.name : '';
+    return { ok: false, reason: name === 'JwtTokenExpired' ? 'expired' : 'invalid' };
+  }
+}
+
+// API keys look like "vsk_<id>_<secret>": the id finds the row, the secret is compared by hash.
+const API_KEY_PATTERN = /^vsk_([a-z2-9]{24})_([A-Za-z0-9_-]{43})$/;
+
+export function formatApiKey(id: string, secret: string): string {
+  return `vsk_${id}_${secret}`;
+}
+
+export function parseApiKey(presented: string): { id: string; secret: string } | null {
+  const match = API_KEY_PATTERN.exec(presented);
+  return match ? { id: match[1] as string, secret: match[2] as string } : null;
+}
+
+export function looksLikeApiKey(presented: string): boolean {
+  return presented.startsWith('vsk_');
+}

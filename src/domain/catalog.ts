@@ -1,0 +1,31 @@
+// Catalog rules that do not depend on storage: who may see or change a video, and how a free-text search
+// becomes a safe FTS5 query.
+import { type Role, roleAtLeast } from './roles';
+
+export type Visibility = 'public' | 'unlisted' | 'private';
+
+export interface Viewer {
+  userId: string;
+  role: Role;
+}
+
+/** Public and unlisted videos are visible to anyone with the id; private ones to their creator and admins. */
+export function canView(video: { creatorId: string; visibility: Visibility }, viewer: Viewer | undefined): boolean {
+  if (video.visibility !== 'private') return true;
+  return viewer !== undefined && (viewer.userId === video.creatorId || roleAtLeast(viewer.role, 'admin'));
+}
+
+export function canEdit(video: { creatorId: string }, viewer: Viewer): boolean {
+  return viewer.userId === video.creatorId || roleAtLeast(viewer.role, 'admin');
+}
+
+/**
+ * Turns user input into an FTS5 MATCH expression: every word becomes a quoted prefix term ("word"*), terms
+ * are ANDed. Quoting neutralises FTS5 operators (AND, NEAR, column filters, unbalanced quotes), so no input
+ * can produce a syntax error. Returns null when the input has no searchable word.
+ */
+export function toFtsQuery(input: string, maxTerms = 8): string | null {
+  const words = input.normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? [];
+  const terms = words.slice(0, maxTerms).map((word) => `"${word.toLowerCase()}"*`);
+  return terms.length > 0 ? terms.join(' ') : null;
+}

@@ -1,0 +1,98 @@
+// The API: one Hono app, middleware in the order a request meets it, routers per area, one error path,
+// and the OpenAPI 3.1 document generated from the same zod schemas that validate requests.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import { loadConfig } from './config';
+import type { AppEnv } from './env';
+import { ApiError, errorResponse } from './errors';
+import { authenticate } from './middleware/auth';
+import { requestLog } from './middleware/request-log';
+import { adminRoutes } from './routes/admin';
+import { apiKeyRoutes } from './routes/api-keys';
+import { authRoutes } from './routes/auth';
+import { healthRoutes } from './routes/health';
+import { tokenRoutes } from './routes/tokens';
+import { videoRoutes } from './routes/videos';
+
+export const API_PREFIX = '/api/v1';
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.use('*', requestId({ headerName: 'X-Request-Id' }));
+  app.use('*', requestLog);
+  // JSON responses never need to load anything: the strictest CSP, no framing, no sniffing.
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+      crossOriginResourcePolicy: 'same-site',
+      strictTransportSecurity: 'max-age=31536000; includeSubDomains',
+    }),
+  );
+  app.use('*', async (c, next) => {
+    c.set('config', loadConfig(c.env));
+    await next();
+  });
+  // Bearer tokens, not cookies: no credentials mode, so a listed origin cannot ride a user's session.
+  app.use(
+    `${API_PREFIX}/*`,
+    cors({
+      origin: (origin, c) => (c.get('config').corsOrigins.includes(origin) ? origin : null),
+      allowMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
+      allowHeaders: ['Authorization', 'Content-Type', 'X-API-Key', 'X-Request-Id'],
+      exposeHeaders: ['X-Request-Id', 'Retry-After', 'WWW-Authenticate'],
+      maxAge: 600,
+    }),
+  );
+  app.use(`${API_PREFIX}/*`, async (c, next) =>
+    bodyLimit({
+      maxSize: c.get('config').maxBodyBytes,
+      onError: () => {
+        throw new ApiError(413, 'payload_too_large', `Request body exceeds ${c.get('config').maxBodyBytes} bytes`);
+      },
+    })(c, next),
+  );
+  app.use(`${API_PREFIX}/*`, authenticate);
+
+  for (const routes of [healthRoutes, authRoutes, apiKeyRoutes, tokenRoutes, videoRoutes, adminRoutes]) {
+    app.route(API_PREFIX, routes);
+  }
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'Access token from /auth/login, /auth/signup or /auth/refresh (15 minutes)',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-API-Key',
+    description: 'Scoped API key "vsk_…" (also accepted as "Authorization: Bearer vsk_…")',
+  });
+  app.doc31(`${API_PREFIX}/openapi.json`, {
+    openapi: '3.1.0',
+    info: {
+      title: 'VibeStream API',
+      version: '1.0.0',
+      description:
+        'Edge API of VibeStream. Errors always have the shape {"error":{"code","message","details"?,"requestId"?}}. ' +
+        'Lists are cursor-paginated: pass nextCursor back as cursor.',
+    },
+    servers: [{ url: '/' }],
+  });
+  app.get(`${API_PREFIX}/docs`, (c) => c.redirect('/docs/', 302));
+
+  app.notFound((c) => {
+    if (c.req.path.startsWith('/api/') || c.req.path.startsWith('/webhooks/')) {
+      return errorResponse(new ApiError(404, 'not_found', `No route for ${c.req.method} ${c.req.path}`), c);
+    }
+    return c.env.ASSETS.fetch(c.req.raw);
+  });
+  app.onError((error, c) => errorResponse(error, c));
+  return app;
+}

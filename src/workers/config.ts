@@ -1,0 +1,49 @@
+// Vars and secrets parsed once per isolate. A missing or weak secret is a deployment mistake: the API
+// answers 503 "misconfigured" rather than running with an empty signing key.
+import { z } from 'zod';
+import { ApiError } from './errors';
+import type { Env } from './env';
+
+const configSchema = z.object({
+  APP_ENV: z.string().default('production'),
+  CORS_ORIGINS: z.string().default(''),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+  REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(3600).max(31_536_000).default(2_592_000),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1_048_576),
+  JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters'),
+});
+
+export interface Config {
+  appEnv: string;
+  corsOrigins: string[];
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  maxBodyBytes: number;
+  jwtSecret: string;
+}
+
+const cache = new WeakMap<object, Config>();
+
+export function loadConfig(env: Env): Config {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    // Never echo values: only which settings are wrong.
+    const fields = parsed.error.issues.map((issue) => issue.path.join('.'));
+    throw new ApiError(503, 'misconfigured', 'The service is not configured correctly', { fields });
+  }
+  const c = parsed.data;
+  const config: Config = {
+    appEnv: c.APP_ENV,
+    corsOrigins: c.CORS_ORIGINS.split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+    accessTokenTtlSeconds: c.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlSeconds: c.REFRESH_TOKEN_TTL_SECONDS,
+    maxBodyBytes: c.MAX_BODY_BYTES,
+    jwtSecret: c.JWT_SECRET,
+  };
+  cache.set(env, config);
+  return config;
+}

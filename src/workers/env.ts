@@ -1,0 +1,42 @@
+// Typed bindings (wrangler.toml) and the per-request context shared by every route.
+import type { AnyDomainEvent } from '../domain/events';
+import type { Role, ApiKeyScope } from '../domain/roles';
+import type { CallRoom } from '../durable-objects/call-room';
+import type { PeerMetricsAggregator } from '../durable-objects/peer-metrics-aggregator';
+import type { SwarmTracker } from '../durable-objects/swarm-tracker';
+import type { Config } from './config';
+
+export interface Env {
+  DB: D1Database;
+  SWARM_TRACKER: DurableObjectNamespace<SwarmTracker>;
+  CALL_ROOM: DurableObjectNamespace<CallRoom>;
+  PEER_METRICS: DurableObjectNamespace<PeerMetricsAggregator>;
+  DOMAIN_EVENTS: Queue<AnyDomainEvent>;
+  PAYMENT_EVENTS: Queue<AnyDomainEvent>;
+  IPFS_JOBS: Queue<AnyDomainEvent>;
+  PEER_STATS: AnalyticsEngineDataset;
+  UPLOADS: R2Bucket;
+  ASSETS: Fetcher;
+  // vars (wrangler.toml [vars])
+  APP_ENV: string;
+  CORS_ORIGINS: string;
+  ACCESS_TOKEN_TTL_SECONDS: string;
+  REFRESH_TOKEN_TTL_SECONDS: string;
+  MAX_BODY_BYTES: string;
+  // secrets (.dev.vars locally, `wrangler secret put` in production)
+  JWT_SECRET: string;
+}
+
+/** Who is calling: a signed-in user (access token) or a server using an API key on behalf of its owner. */
+export type Principal =
+  | { kind: 'user'; userId: string; role: Role }
+  | { kind: 'apiKey'; userId: string; role: Role; keyId: string; scopes: ApiKeyScope[] };
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    config: Config;
+    principal: Principal | undefined;
+  };
+}

@@ -1,0 +1,93 @@
+// Authentication (who is calling) runs on every API request; authorization (may they) is per route.
+// Credentials: `Authorization: Bearer <access JWT>` for people, `Authorization: Bearer vsk_…` or
+// `X-API-Key: vsk_…` for servers. A present-but-bad credential is a 401 even on public routes, so a client
+// with a broken token finds out instead of silently browsing anonymously.
+import type { MiddlewareHandler } from 'hono';
+import { openDatabase } from '../../adapters/db/client';
+import { findApiKeyWithOwner, touchApiKeyStatement } from '../../adapters/db/api-keys-repo';
+import { looksLikeApiKey, parseApiKey, verifyToken } from '../../domain/auth-tokens';
+import { sha256Hex } from '../../domain/hash';
+import { constantTimeEqual } from '../../domain/password';
+import { type ApiKeyScope, type Role, roleAtLeast } from '../../domain/roles';
+import type { AppEnv, Principal } from '../env';
+import { ApiError, forbidden, unauthorized } from '../errors';
+
+// Refresh last_used_at at most once a minute per key to keep the hot path read-only.
+const TOUCH_INTERVAL_MS = 60_000;
+
+function presentedCredential(header: string | undefined, apiKeyHeader: string | undefined): string | null {
+  if (apiKeyHeader) return apiKeyHeader.trim();
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match) throw unauthorized('Authorization header must be "Bearer <token>"', 'invalid');
+  return match[1] as string;
+}
+
+async function principalFromApiKey(c: Parameters<MiddlewareHandler<AppEnv>>[0], presented: string): Promise<Principal> {
+  const parsed = parseApiKey(presented);
+  if (!parsed) throw unauthorized('Malformed API key', 'invalid');
+  const db = openDatabase(c.env.DB);
+  const found = await findApiKeyWithOwner(db, parsed.id);
+  const presentedHash = new TextEncoder().encode(await sha256Hex(parsed.secret));
+  const storedHash = new TextEncoder().encode(found?.key.secretHash ?? '0'.repeat(64));
+  const now = Date.now();
+  if (!found || !constantTimeEqual(presentedHash, storedHash)) throw unauthorized('Invalid API key', 'invalid');
+  if (found.key.revokedAt !== null) throw unauthorized('This API key has been revoked', 'invalid');
+  if (found.key.expiresAt !== null && found.key.expiresAt <= now) throw unauthorized('This API key has expired', 'expired');
+  if (found.ownerDisabledAt !== null) throw unauthorized('The owner of this API key is disabled', 'invalid');
+  if (found.key.lastUsedAt === null || now - found.key.lastUsedAt > TOUCH_INTERVAL_MS) {
+    c.executionCtx.waitUntil(touchApiKeyStatement(db, found.key.id, now).run().catch(() => {}));
+  }
+  return { kind: 'apiKey', userId: found.key.userId, role: found.ownerRole, keyId: found.key.id, scopes: found.key.scopes as ApiKeyScope[] };
+}
+
+export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const presented = presentedCredential(c.req.header('Authorization'), c.req.header('X-API-Key'));
+  if (presented === null) {
+    c.set('principal', undefined);
+    return next();
+  }
+  if (looksLikeApiKey(presented)) {
+    c.set('principal', await principalFromApiKey(c, presented));
+    return next();
+  }
+  const result = await verifyToken('access', presented, c.get('config').jwtSecret);
+  if (!result.ok) {
+    throw result.reason === 'expired'
+      ? unauthorized('Access token expired; refresh it', 'expired')
+      : unauthorized('Invalid access token', 'invalid');
+  }
+  c.set('principal', { kind: 'user', userId: result.claims.userId, role: result.claims.role });
+  return next();
+};
+
+export interface AccessRule {
+  /** Least role needed (default viewer: any signed-in user). */
+  role?: Role;
+  /** Scope an API key needs for this route; `null` means API keys may not call it at all. */
+  scope: ApiKeyScope | null;
+}
+
+export function requireAuth(rule: AccessRule): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const principal = c.get('principal');
+    if (!principal) throw unauthorized();
+    if (principal.kind === 'apiKey') {
+      if (rule.scope === null) throw forbidden('API keys cannot be used for this operation');
+      if (!principal.scopes.includes(rule.scope) && !principal.scopes.includes('admin')) {
+        throw new ApiError(403, 'insufficient_scope', `This API key lacks the "${rule.scope}" scope`);
+      }
+    }
+    if (rule.role && !roleAtLeast(principal.role, rule.role)) {
+      throw forbidden(`This operation requires the ${rule.role} role`);
+    }
+    return next();
+  };
+}
+
+/** The principal of a route guarded by requireAuth (narrowed for handlers). */
+export function principalOf(c: { get(key: 'principal'): Principal | undefined }): Principal {
+  const principal = c.get('principal');
+  if (!principal) throw unauthorized();
+  return principal;
+}

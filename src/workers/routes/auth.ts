@@ -1,0 +1,184 @@
+// Sign-up, login, token refresh (rotating), logout, password change, and "who am I".
+import { createRoute, z } from '@hono/zod-openapi';
+import { openDatabase } from '../../adapters/db/client';
+import {
+  findRefreshTokenByHash,
+  revokeAllForUserStatement,
+  revokeFamilyStatement,
+  rotateRefreshTokenStatement,
+} from '../../adapters/db/refresh-tokens-repo';
+import { findUserByEmail, findUserById, insertUserStatement, setUserPasswordStatement, toPublicUser } from '../../adapters/db/users-repo';
+import { outboxStatements, relay } from '../../adapters/queues/event-bus';
+import { createEvent } from '../../domain/events';
+import { sha256Hex } from '../../domain/hash';
+import { newId } from '../../domain/ids';
+import { burnPasswordCheck, hashPassword, needsRehash, verifyPassword } from '../../domain/password';
+import { ApiError, conflict, notFound, unauthorized } from '../errors';
+import { queuesOf } from '../events/queues';
+import { principalOf, requireAuth } from '../middleware/auth';
+import { bearerOrKeySecurity, bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } from '../openapi';
+import { ChangePasswordBody, LoginBody, RefreshBody, SessionSchema, SignupBody, UserSchema } from '../schemas';
+import { prepareSession } from '../auth/sessions';
+
+export const authRoutes = createRouter();
+
+const invalidCredentials = () => new ApiError(401, 'invalid_credentials', 'Email or password is incorrect');
+
+authRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/auth/signup',
+    tags: ['Auth'],
+    summary: 'Create an account (viewer or creator) and sign in',
+    request: { body: jsonBody(SignupBody) },
+    responses: { 201: jsonResponse(SessionSchema, 'Account created, signed in'), ...errorResponses(400, 409, 413) },
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    const db = openDatabase(c.env.DB);
+    if (await findUserByEmail(db, body.email)) throw conflict('email_taken', 'An account with this email already exists');
+    const now = Date.now();
+    const user = {
+      id: newId('usr'),
+      email: body.email.trim().toLowerCase(),
+      passwordHash: await hashPassword(body.password),
+      displayName: body.displayName,
+      role: body.role,
+      createdAt: now,
+      updatedAt: now,
+      disabledAt: null,
+    };
+    const session = await prepareSession(db, c.get('config'), user, undefined, now);
+    const event = createEvent('user.signed_up', { userId: user.id, role: user.role }, user.id, now);
+    try {
+      await db.batch([insertUserStatement(db, user), ...session.statements, ...outboxStatements(db, [event])]);
+    } catch (error) {
+      // Two sign-ups with one email at the same moment: the unique index decides, the loser gets 409.
+      if (error instanceof Error && /UNIQUE constraint failed: users\.email/.test(`${error.message} ${String(error.cause)}`)) {
+        throw conflict('email_taken', 'An account with this email already exists');
+      }
+      throw error;
+    }
+    c.executionCtx.waitUntil(relay(db, queuesOf(c.env), [event]).catch(() => {}));
+    return c.json(session.response, 201);
+  },
+);
+
+authRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/auth/login',
+    tags: ['Auth'],
+    summary: 'Exchange email and password for an access token and a refresh token',
+    request: { body: jsonBody(LoginBody) },
+    responses: { 200: jsonResponse(SessionSchema, 'Signed in'), ...errorResponses(400, 401, 413) },
+  }),
+  async (c) => {
+    const { email, password } = c.req.valid('json');
+    const db = openDatabase(c.env.DB);
+    const user = await findUserByEmail(db, email);
+    if (!user) {
+      await burnPasswordCheck(password);
+      throw invalidCredentials();
+    }
+    if (!(await verifyPassword(password, user.passwordHash))) throw invalidCredentials();
+    if (user.disabledAt !== null) throw new ApiError(403, 'account_disabled', 'This account is disabled');
+    const now = Date.now();
+    const session = await prepareSession(db, c.get('config'), user, undefined, now);
+    const rehash = needsRehash(user.passwordHash) ? [setUserPasswordStatement(db, user.id, await hashPassword(password), now)] : [];
+    await db.batch([...session.statements, ...rehash] as [(typeof session.statements)[number], ...typeof session.statements]);
+    return c.json(session.response, 200);
+  },
+);
+
+authRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/auth/refresh',
+    tags: ['Auth'],
+    summary: 'Trade a refresh token for a new session (the old refresh token stops working)',
+    request: { body: jsonBody(RefreshBody) },
+    responses: { 200: jsonResponse(SessionSchema, 'New tokens'), ...errorResponses(400, 401, 413) },
+  }),
+  async (c) => {
+    const { refreshToken } = c.req.valid('json');
+    const db = openDatabase(c.env.DB);
+    const stored = await findRefreshTokenByHash(db, await sha256Hex(refreshToken));
+    const now = Date.now();
+    if (!stored) throw unauthorized('Unknown refresh token', 'invalid');
+    if (stored.revokedAt !== null) {
+      // A rotated token came back: someone holds a copy. Revoke every token of this login.
+      if (stored.replacedBy !== null) await revokeFamilyStatement(db, stored.familyId, now).run();
+      throw unauthorized('Refresh token has been revoked', 'invalid');
+    }
+    if (stored.expiresAt <= now) throw unauthorized('Refresh token expired; sign in again', 'expired');
+    const user = await findUserById(db, stored.userId);
+    if (!user || user.disabledAt !== null) throw unauthorized('Account is not active', 'invalid');
+    const session = await prepareSession(db, c.get('config'), user, stored.familyId, now);
+    const [rotated] = await db.batch([rotateRefreshTokenStatement(db, stored.id, session.refreshTokenId, now), ...session.statements]);
+    if (rotated.length === 0) {
+      // Lost a race with a concurrent refresh of the same token: treat as reuse.
+      await revokeFamilyStatement(db, stored.familyId, now).run();
+      throw unauthorized('Refresh token has been revoked', 'invalid');
+    }
+    return c.json(session.response, 200);
+  },
+);
+
+authRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/auth/logout',
+    tags: ['Auth'],
+    summary: 'Revoke a refresh token (sign out this device)',
+    request: { body: jsonBody(RefreshBody) },
+    responses: { 204: { description: 'Signed out (also when the token was already invalid)' }, ...errorResponses(400, 413) },
+  }),
+  async (c) => {
+    const { refreshToken } = c.req.valid('json');
+    const db = openDatabase(c.env.DB);
+    const stored = await findRefreshTokenByHash(db, await sha256Hex(refreshToken));
+    if (stored) await revokeFamilyStatement(db, stored.familyId, Date.now()).run();
+    return c.body(null, 204);
+  },
+);
+
+authRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/auth/password',
+    tags: ['Auth'],
+    summary: 'Change password; signs out every other session',
+    security: bearerSecurity,
+    middleware: [requireAuth({ scope: null })] as const,
+    request: { body: jsonBody(ChangePasswordBody) },
+    responses: { 204: { description: 'Password changed' }, ...errorResponses(400, 401, 403, 413) },
+  }),
+  async (c) => {
+    const { currentPassword, newPassword } = c.req.valid('json');
+    const db = openDatabase(c.env.DB);
+    const user = await findUserById(db, principalOf(c).userId);
+    if (!user) throw unauthorized('Account no longer exists', 'invalid');
+    if (!(await verifyPassword(currentPassword, user.passwordHash))) throw invalidCredentials();
+    const now = Date.now();
+    await db.batch([setUserPasswordStatement(db, user.id, await hashPassword(newPassword), now), revokeAllForUserStatement(db, user.id, now)]);
+    return c.body(null, 204);
+  },
+);
+
+authRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/auth/me',
+    tags: ['Auth'],
+    summary: 'The signed-in user',
+    security: bearerOrKeySecurity,
+    middleware: [requireAuth({ scope: 'catalog:read' })] as const,
+    responses: { 200: jsonResponse(z.object({ user: UserSchema }), 'The current user'), ...errorResponses(401, 403) },
+  }),
+  async (c) => {
+    const user = await findUserById(openDatabase(c.env.DB), principalOf(c).userId);
+    if (!user) throw notFound('User');
+    return c.json({ user: toPublicUser(user) }, 200);
+  },
+);

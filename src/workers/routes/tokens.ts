@@ -1,0 +1,59 @@
+// Short-lived, narrowly scoped tokens handed to browsers: one to join one call room as one peer, one to
+// post metrics for one peer session. They carry no general access and expire quickly.
+import { createRoute } from '@hono/zod-openapi';
+import { issueToken } from '../../domain/auth-tokens';
+import { newId } from '../../domain/ids';
+import { principalOf, requireAuth } from '../middleware/auth';
+import { bearerOrKeySecurity, bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } from '../openapi';
+import { IngestTokenBody, RoomTokenBody, ScopedTokenSchema } from '../schemas';
+
+export const ROOM_TOKEN_TTL_SECONDS = 5 * 60;
+export const INGEST_TOKEN_TTL_SECONDS = 60 * 60;
+
+export const tokenRoutes = createRouter();
+
+tokenRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/tokens/room',
+    tags: ['Tokens'],
+    summary: 'A 5-minute token to join one call room',
+    security: bearerSecurity,
+    middleware: [requireAuth({ scope: null })] as const,
+    request: { body: jsonBody(RoomTokenBody) },
+    responses: { 201: jsonResponse(ScopedTokenSchema, 'Room token'), ...errorResponses(400, 401, 403, 413) },
+  }),
+  async (c) => {
+    const { roomId } = c.req.valid('json');
+    const principal = principalOf(c);
+    const peerId = newId('peer');
+    const issued = await issueToken('room', { userId: principal.userId, roomId, peerId }, c.get('config').jwtSecret, ROOM_TOKEN_TTL_SECONDS);
+    return c.json({ token: issued.token, expiresAt: new Date(issued.expiresAt * 1000).toISOString(), roomId, peerId }, 201);
+  },
+);
+
+tokenRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/tokens/ingest',
+    tags: ['Tokens'],
+    summary: 'A 1-hour token to post WebRTC metric samples for one peer session',
+    security: bearerOrKeySecurity,
+    middleware: [requireAuth({ scope: 'analytics:ingest' })] as const,
+    request: { body: jsonBody(IngestTokenBody) },
+    responses: { 201: jsonResponse(ScopedTokenSchema, 'Ingest token'), ...errorResponses(400, 401, 403, 413) },
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    const principal = principalOf(c);
+    const sessionId = body.sessionId ?? newId('ses');
+    const peerId = newId('peer');
+    const issued = await issueToken(
+      'ingest',
+      { userId: principal.userId, sessionId, peerId, videoId: body.videoId ?? null, roomId: body.roomId ?? null },
+      c.get('config').jwtSecret,
+      INGEST_TOKEN_TTL_SECONDS,
+    );
+    return c.json({ token: issued.token, expiresAt: new Date(issued.expiresAt * 1000).toISOString(), sessionId, peerId }, 201);
+  },
+);
