@@ -85,13 +85,17 @@ export function createApp() {
     },
     servers: [{ url: '/' }],
   });
-  app.get(`${API_PREFIX}/docs`, (c) => c.redirect('/docs/', 302));
+  // Built by hand rather than c.redirect(): Response.redirect() has immutable headers, which the security
+  // headers middleware must still be able to set.
+  app.get(`${API_PREFIX}/docs`, (c) => c.body(null, 302, { Location: '/docs/' }));
 
-  app.notFound((c) => {
+  app.notFound(async (c) => {
     if (c.req.path.startsWith('/api/') || c.req.path.startsWith('/webhooks/')) {
       return errorResponse(new ApiError(404, 'not_found', `No route for ${c.req.method} ${c.req.path}`), c);
     }
-    return c.env.ASSETS.fetch(c.req.raw);
+    // A fetched response has immutable headers; copy it so middleware can still add its headers.
+    const asset = await c.env.ASSETS.fetch(c.req.raw);
+    return new Response(asset.body, asset);
   });
   app.onError((error, c) => errorResponse(error, c));
   return app;

@@ -1,0 +1,64 @@
+// Helpers for integration tests: requests go through the Worker's real fetch handler (exports.default),
+// so middleware, validation, D1 and queues all run as in production.
+import { exports } from 'cloudflare:workers';
+
+export const BASE = 'http://vibestream.test';
+
+export interface JsonResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export async function api<T = any>(
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; rawBody?: BodyInit; headers?: Record<string, string> } = {},
+): Promise<JsonResponse<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.Authorization = `Bearer ${options.token}`;
+  let body: BodyInit | undefined = options.rawBody;
+  if (options.body !== undefined) {
+    headers['Content-Type'] ??= 'application/json';
+    body = JSON.stringify(options.body);
+  }
+  const response = await exports.default.fetch(new Request(`${BASE}${path}`, { method, headers, body, redirect: 'manual' }));
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // keep text
+  }
+  return { status: response.status, headers: response.headers, body: parsed as T };
+}
+
+let counter = 0;
+export function uniqueEmail(prefix = 'user'): string {
+  counter += 1;
+  return `${prefix}-${counter}-${crypto.randomUUID().slice(0, 8)}@example.com`;
+}
+
+export async function signUp(role: 'viewer' | 'creator' = 'viewer', overrides: Record<string, unknown> = {}) {
+  const email = uniqueEmail(role);
+  const password = 'a sturdy passphrase';
+  const response = await api('POST', '/api/v1/auth/signup', { body: { email, password, displayName: `Test ${role}`, role, ...overrides } });
+  if (response.status !== 201) throw new Error(`signup failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return { email, password, ...response.body } as { email: string; password: string; accessToken: string; refreshToken: string; user: { id: string; role: string } };
+}
+
+/** A signed-in admin: signs up, is promoted directly in D1 (as the operator CLI would), then logs in. */
+export async function signUpAdmin() {
+  const { env } = await import('cloudflare:workers');
+  const viewer = await signUp('viewer');
+  await env.DB.prepare("UPDATE users SET role = 'admin' WHERE id = ?").bind(viewer.user.id).run();
+  const login = await api('POST', '/api/v1/auth/login', { body: { email: viewer.email, password: viewer.password } });
+  if (login.status !== 200) throw new Error(`admin login failed: ${login.status}`);
+  return { ...viewer, ...login.body } as typeof viewer;
+}
+
+export async function countRows(table: string): Promise<number> {
+  const { env } = await import('cloudflare:workers');
+  const row = await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table}`).first<{ n: number }>();
+  return row?.n ?? 0;
+}
