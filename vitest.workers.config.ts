@@ -16,6 +16,7 @@ export default defineConfig(async () => {
             TEST_MIGRATIONS: migrations,
             JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-0123456789',
             APP_ENV: 'test',
+            LOG_LEVEL: 'error',
           },
         },
       }),

@@ -10,6 +10,7 @@ const configSchema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
   REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(3600).max(31_536_000).default(2_592_000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1_048_576),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters'),
 });
 
@@ -20,7 +21,10 @@ export interface Config {
   refreshTokenTtlSeconds: number;
   maxBodyBytes: number;
   jwtSecret: string;
+  logLevel: LogLevel;
 }
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const cache = new WeakMap<object, Config>();
 
@@ -43,6 +47,7 @@ export function loadConfig(env: Env): Config {
     refreshTokenTtlSeconds: c.REFRESH_TOKEN_TTL_SECONDS,
     maxBodyBytes: c.MAX_BODY_BYTES,
     jwtSecret: c.JWT_SECRET,
+    logLevel: c.LOG_LEVEL,
   };
   cache.set(env, config);
   return config;

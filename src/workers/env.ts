@@ -23,6 +23,7 @@ export interface Env {
   ACCESS_TOKEN_TTL_SECONDS: string;
   REFRESH_TOKEN_TTL_SECONDS: string;
   MAX_BODY_BYTES: string;
+  LOG_LEVEL?: string;
   // secrets (.dev.vars locally, `wrangler secret put` in production)
   JWT_SECRET: string;
 }

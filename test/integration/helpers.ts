@@ -1,6 +1,8 @@
-// Helpers for integration tests: requests go through the Worker's real fetch handler (exports.default),
-// so middleware, validation, D1 and queues all run as in production.
-import { exports } from 'cloudflare:workers';
+// Helpers for integration tests: requests go through the Worker's real fetch handler, so middleware,
+// validation, D1 and queues all run as in production.
+import { createExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import worker from '../../src/workers/index';
 
 export const BASE = 'http://vibestream.test';
 
@@ -22,7 +24,10 @@ export async function api<T = any>(
     headers['Content-Type'] ??= 'application/json';
     body = JSON.stringify(options.body);
   }
-  const response = await exports.default.fetch(new Request(`${BASE}${path}`, { method, headers, body, redirect: 'manual' }));
+  // The Worker's own fetch handler, called in-process with the real bindings: the same code path as a
+  // request from the edge, minus the loopback hop.
+  const request = new Request(`${BASE}${path}`, { method, headers, body, redirect: 'manual' });
+  const response = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, env, createExecutionContext());
   const text = await response.text();
   let parsed: unknown = text;
   try {
