@@ -47,18 +47,12 @@ export async function issueToken<K extends TokenKind>(
 ): Promise<IssuedToken> {
   const iat = Math.floor(nowMs / 1000);
   const exp = iat + ttlSeconds;
-  const token = await sign(
-    { ...claims, iss: ISSUER, aud: AUDIENCES[kind], iat, nbf: iat, exp, jti: crypto.randomUUID() },
-    secret,
-    'HS256',
-  );
+  const token = await sign({ ...claims, iss: ISSUER, aud: AUDIENCES[kind], iat, nbf: iat, exp, jti: crypto.randomUUID() }, secret, 'HS256');
   return { token, expiresAt: exp };
 }
 
 export type VerifyFailure = 'expired' | 'invalid';
-export type VerifyResult<K extends TokenKind> =
-  | { ok: true; claims: ClaimsOf<K>; expiresAt: number }
-  | { ok: false; reason: VerifyFailure };
+export type VerifyResult<K extends TokenKind> = { ok: true; claims: ClaimsOf<K>; expiresAt: number } | { ok: false; reason: VerifyFailure };
 
 export async function verifyToken<K extends TokenKind>(kind: K, token: string, secret: string): Promise<VerifyResult<K>> {
   try {

@@ -9,14 +9,7 @@ export function roleAtLeast(actual: Role, required: Role): boolean {
 }
 
 // Scopes limit what an API key may do on behalf of its owner; the owner's role still applies on top.
-export const API_KEY_SCOPES = [
-  'catalog:read',
-  'catalog:write',
-  'analytics:read',
-  'analytics:ingest',
-  'payments:read',
-  'admin',
-] as const;
+export const API_KEY_SCOPES = ['catalog:read', 'catalog:write', 'analytics:read', 'analytics:ingest', 'payments:read', 'admin'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 // The smallest role that may hold a key with this scope (a viewer cannot mint a catalog:write key).

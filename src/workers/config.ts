@@ -1,15 +1,20 @@
 // Vars and secrets parsed once per isolate. A missing or weak secret is a deployment mistake: the API
 // answers 503 "misconfigured" rather than running with an empty signing key.
 import { z } from 'zod';
-import { ApiError } from './errors';
 import type { Env } from './env';
+import { ApiError } from './errors';
 
 const configSchema = z.object({
   APP_ENV: z.string().default('production'),
   CORS_ORIGINS: z.string().default(''),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
   REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(3600).max(31_536_000).default(2_592_000),
-  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1_048_576),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(1_048_576),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters'),
 });

@@ -1,6 +1,6 @@
 // Typed bindings (wrangler.toml) and the per-request context shared by every route.
 import type { AnyDomainEvent } from '../domain/events';
-import type { Role, ApiKeyScope } from '../domain/roles';
+import type { ApiKeyScope, Role } from '../domain/roles';
 import type { CallRoom } from '../durable-objects/call-room';
 import type { PeerMetricsAggregator } from '../durable-objects/peer-metrics-aggregator';
 import type { SwarmTracker } from '../durable-objects/swarm-tracker';

@@ -54,9 +54,7 @@ const statusCodes: Record<number, string> = {
 
 function isD1Unavailable(error: Error): boolean {
   // D1 reports overload, resets and storage timeouts with these prefixes; all are transient.
-  return /D1_ERROR.*(overloaded|reset|timeout|unavailable)|Network connection lost|storage caused object to be reset/i.test(
-    error.message,
-  );
+  return /D1_ERROR.*(overloaded|reset|timeout|unavailable)|Network connection lost|storage caused object to be reset/i.test(error.message);
 }
 
 export function errorBody(code: string, message: string, details: unknown, requestId: string | undefined) {

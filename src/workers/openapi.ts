@@ -1,8 +1,8 @@
 // Shared pieces of every router: one validation-failure hook (→ 400 in the API error shape), the error
 // and pagination schemas, and the security schemes the OpenAPI document advertises.
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import { ApiError, validationDetails } from './errors';
 import type { AppEnv } from './env';
+import { ApiError, validationDetails } from './errors';
 
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({

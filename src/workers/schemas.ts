@@ -6,7 +6,11 @@ import { API_KEY_SCOPES, ROLES } from '../domain/roles';
 export const Email = z.email().max(254).openapi({ example: 'ada@example.com' });
 // NIST SP 800-63B: at least 8 characters, allow long passphrases; we ask for 10 and cap at 256 to bound
 // PBKDF2 input.
-export const Password = z.string().min(10, 'Password must be at least 10 characters').max(256).openapi({ example: 'correct horse battery' });
+export const Password = z
+  .string()
+  .min(10, 'Password must be at least 10 characters')
+  .max(256)
+  .openapi({ example: 'correct horse battery' });
 export const RoleSchema = z.enum(ROLES).openapi('Role');
 
 export const UserSchema = z
@@ -68,11 +72,20 @@ export const CreatedApiKeySchema = ApiKeySchema.extend({
   key: z.string().openapi({ description: 'The secret key. Shown once; store it now.' }),
 }).openapi('CreatedApiKey');
 
-const Slug = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'Only letters, digits, "-" and "_"');
+const Slug = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'Only letters, digits, "-" and "_"');
 export const RoomTokenBody = z.strictObject({ roomId: Slug }).openapi('RoomTokenRequest');
 export const IngestTokenBody = z
   .strictObject({
-    sessionId: z.string().regex(/^ses_[a-z2-9]{24}$/).optional().openapi({ description: 'Reuse to continue a session' }),
+    sessionId: z
+      .string()
+      .regex(/^ses_[a-z2-9]{24}$/)
+      .optional()
+      .openapi({ description: 'Reuse to continue a session' }),
     videoId: z.string().max(64).optional(),
     roomId: Slug.optional(),
   })

@@ -28,7 +28,9 @@ describe('sign-up and login', () => {
   it('stores a PBKDF2 hash with a per-user salt, never the password', async () => {
     const a = await signUp();
     const b = await signUp();
-    const rows = await env.DB.prepare('SELECT password_hash AS h FROM users WHERE id IN (?, ?)').bind(a.user.id, b.user.id).all<{ h: string }>();
+    const rows = await env.DB.prepare('SELECT password_hash AS h FROM users WHERE id IN (?, ?)')
+      .bind(a.user.id, b.user.id)
+      .all<{ h: string }>();
     const [ha, hb] = rows.results.map((row) => row.h);
     expect(ha).toMatch(/^pbkdf2-sha256\$100000\$/);
     expect(ha?.split('$')[2]).not.toBe(hb?.split('$')[2]);
@@ -151,7 +153,9 @@ describe('refresh tokens', () => {
 
   it('refuses an expired refresh token', async () => {
     const user = await signUp();
-    await env.DB.prepare('UPDATE refresh_tokens SET expires_at = ? WHERE user_id = ?').bind(Date.now() - 1, user.user.id).run();
+    await env.DB.prepare('UPDATE refresh_tokens SET expires_at = ? WHERE user_id = ?')
+      .bind(Date.now() - 1, user.user.id)
+      .run();
     const refresh = await api('POST', '/api/v1/auth/refresh', { body: { refreshToken: user.refreshToken } });
     expect(refresh.status).toBe(401);
     expect(refresh.body.error.code).toBe('token_expired');

@@ -69,7 +69,9 @@ describe('API keys', () => {
     expect(key).toMatch(/^vsk_[a-z2-9]{24}_[A-Za-z0-9_-]{43}$/);
 
     const { env } = await import('cloudflare:workers');
-    const stored = await env.DB.prepare('SELECT secret_hash FROM api_keys WHERE id = ?').bind(created.body.id).first<{ secret_hash: string }>();
+    const stored = await env.DB.prepare('SELECT secret_hash FROM api_keys WHERE id = ?')
+      .bind(created.body.id)
+      .first<{ secret_hash: string }>();
     expect(stored?.secret_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(key).not.toContain(stored?.secret_hash);
 
@@ -90,7 +92,10 @@ describe('API keys', () => {
 
   it('a key without the needed scope gets 403 insufficient_scope', async () => {
     const creator = await signUp('creator');
-    const created = await api('POST', '/api/v1/api-keys', { token: creator.accessToken, body: { name: 'reader', scopes: ['catalog:read'] } });
+    const created = await api('POST', '/api/v1/api-keys', {
+      token: creator.accessToken,
+      body: { name: 'reader', scopes: ['catalog:read'] },
+    });
     const response = await api('POST', '/api/v1/videos', { token: created.body.key, body: newVideo });
     expect(response.status).toBe(403);
     expect(response.body.error.code).toBe('insufficient_scope');
@@ -122,7 +127,9 @@ describe('API keys', () => {
     expect((await api('GET', '/api/v1/auth/me', { token: 'vsk_nope' })).status).toBe(401);
 
     const { env } = await import('cloudflare:workers');
-    await env.DB.prepare('UPDATE api_keys SET expires_at = ? WHERE id = ?').bind(Date.now() - 1, created.body.id).run();
+    await env.DB.prepare('UPDATE api_keys SET expires_at = ? WHERE id = ?')
+      .bind(Date.now() - 1, created.body.id)
+      .run();
     const expired = await api('GET', '/api/v1/auth/me', { token: key });
     expect(expired.status).toBe(401);
     expect(expired.body.error.code).toBe('token_expired');

@@ -30,7 +30,15 @@ interface Operation {
 }
 
 const longString = 'x'.repeat(70_000);
-const weirdStrings = ['', ' ', '\u0000', '🙂'.repeat(300), "'; DROP TABLE users; --", '<script>alert(1)</script>', longString.slice(0, 5000)];
+const weirdStrings = [
+  '',
+  ' ',
+  '\u0000',
+  '🙂'.repeat(300),
+  "'; DROP TABLE users; --",
+  '<script>alert(1)</script>',
+  longString.slice(0, 5000),
+];
 const badIds = ['x', '%00', '..%2F..%2Fetc', 'vid_', `vid_${'a'.repeat(300)}`, '🙂', "1' OR '1'='1"];
 
 function wrongValueFor(type: string | string[] | undefined): unknown[] {
@@ -65,8 +73,10 @@ function bodiesFor(op: Operation): { label: string; init: { rawBody?: string; bo
     { label: 'oversized', init: { rawBody: JSON.stringify({ pad: 'y'.repeat(1_100_000) }), headers: json } },
   ];
   for (const [name, schema] of Object.entries(op.bodySchema?.properties ?? {})) {
-    for (const value of wrongValueFor(schema.type)) cases.push({ label: `${name}=${JSON.stringify(value)?.slice(0, 20)}`, init: { body: { [name]: value } } });
-    for (const value of weirdStrings) cases.push({ label: `${name}="${value.slice(0, 10)}"`, init: { body: { [name]: value, extra: true } } });
+    for (const value of wrongValueFor(schema.type))
+      cases.push({ label: `${name}=${JSON.stringify(value)?.slice(0, 20)}`, init: { body: { [name]: value } } });
+    for (const value of weirdStrings)
+      cases.push({ label: `${name}="${value.slice(0, 10)}"`, init: { body: { [name]: value, extra: true } } });
   }
   return cases;
 }
@@ -76,7 +86,7 @@ function resolvePath(path: string, id: string) {
 }
 
 describe('malformed requests to every route', () => {
-  let operations: Operation[] = [];
+  const operations: Operation[] = [];
   let admin: Awaited<ReturnType<typeof signUpAdmin>>;
   let creator: Awaited<ReturnType<typeof signUp>>;
 
@@ -88,7 +98,9 @@ describe('malformed requests to every route', () => {
     for (const [path, methods] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(methods)) {
         const schemaRef = op.requestBody?.content['application/json']?.schema;
-        const bodySchema = schemaRef?.$ref ? doc.components.schemas[schemaRef.$ref.split('/').pop() as string] : (schemaRef as Operation['bodySchema']);
+        const bodySchema = schemaRef?.$ref
+          ? doc.components.schemas[schemaRef.$ref.split('/').pop() as string]
+          : (schemaRef as Operation['bodySchema']);
         operations.push({ method: method.toUpperCase(), path, hasBody: op.requestBody !== undefined, bodySchema });
       }
     }
@@ -111,11 +123,18 @@ describe('malformed requests to every route', () => {
       for (const token of [undefined, 'garbage.token.value']) {
         const path = resolvePath(op.path, 'vid_aaaaaaaaaaaaaaaaaaaaaaaa');
         requests.push({ label: 'no body', path, init: { token } });
-        if (op.hasBody) requests.push({ label: 'malformed JSON', path, init: { token, rawBody: '{"a":', headers: { 'Content-Type': 'application/json' } } });
+        if (op.hasBody)
+          requests.push({
+            label: 'malformed JSON',
+            path,
+            init: { token, rawBody: '{"a":', headers: { 'Content-Type': 'application/json' } },
+          });
       }
       // Signed-in callers with every role that can reach validation.
       for (const token of [admin.accessToken, creator.accessToken]) {
-        if (hasParam) for (const id of badIds) requests.push({ label: `id=${id}`, path: resolvePath(op.path, id), init: { token, ...(op.hasBody ? { body: {} } : {}) } });
+        if (hasParam)
+          for (const id of badIds)
+            requests.push({ label: `id=${id}`, path: resolvePath(op.path, id), init: { token, ...(op.hasBody ? { body: {} } : {}) } });
         const path = resolvePath(op.path, 'vid_aaaaaaaaaaaaaaaaaaaaaaaa');
         if (op.hasBody) for (const body of bodiesFor(op)) requests.push({ label: body.label, path, init: { token, ...body.init } });
         requests.push({ label: 'unknown query', path: `${path}?limit=-5&cursor=%%%&unknown=1`, init: { token } });
@@ -129,7 +148,8 @@ describe('malformed requests to every route', () => {
         const where = `${op.method} ${op.path} [${request.label}] token=${request.init?.token ? 'yes' : 'no'} → ${response.status}`;
         if (response.status >= 500) failures.push(`${where} ${JSON.stringify(response.body).slice(0, 200)}`);
         if (response.status >= 400) {
-          if (typeof response.body?.error?.code !== 'string' || typeof response.body?.error?.message !== 'string') failures.push(`${where}: not the error shape`);
+          if (typeof response.body?.error?.code !== 'string' || typeof response.body?.error?.message !== 'string')
+            failures.push(`${where}: not the error shape`);
           if (writes) {
             const after = await snapshot();
             if (JSON.stringify(after) !== JSON.stringify(before)) failures.push(`${where}: wrote ${JSON.stringify({ before, after })}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api, signUp } from './helpers';
+import { api, type JsonResponse, signUp } from './helpers';
 
 async function createVideo(token: string, fields: Record<string, unknown>) {
   const response = await api('POST', '/api/v1/videos', { token, body: { language: 'en', visibility: 'public', ...fields } });
@@ -36,8 +36,8 @@ describe('catalog', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const query = `/api/v1/videos?creatorId=${creator.user.id}&limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-      const page = await api('GET', query);
+      const query: string = `/api/v1/videos?creatorId=${creator.user.id}&limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const page: JsonResponse = await api('GET', query);
       expect(page.status).toBe(200);
       expect(page.body.items.length).toBeLessThanOrEqual(3);
       seen.push(...page.body.items.map((v: { id: string }) => v.id));

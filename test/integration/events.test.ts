@@ -1,12 +1,18 @@
-import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult, waitOnExecutionContext } from 'cloudflare:test';
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  getQueueResult,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
-import worker from '../../src/workers/index';
 import { openDatabase } from '../../src/adapters/db/client';
 import { outboxStatements } from '../../src/adapters/queues/event-bus';
 import { createEvent } from '../../src/domain/events';
 import { consumeBatch } from '../../src/workers/events/consumer';
 import type { EventHandler } from '../../src/workers/events/handlers';
+import worker from '../../src/workers/index';
 import { api, countRows, signUp, signUpAdmin } from './helpers';
 
 async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 8000): Promise<T> {
@@ -24,11 +30,17 @@ describe('event bus', () => {
   it('carries a sign-up through the outbox and the real queue into the audit log', async () => {
     const user = await signUp('creator');
     const row = await eventually(
-      () => env.DB.prepare("SELECT action, actor_id FROM audit_log WHERE subject_id = ? AND action = 'user.signed_up'").bind(user.user.id).first(),
+      () =>
+        env.DB.prepare("SELECT action, actor_id FROM audit_log WHERE subject_id = ? AND action = 'user.signed_up'")
+          .bind(user.user.id)
+          .first(),
       (value) => value !== null,
     );
     expect(row).toEqual({ action: 'user.signed_up', actor_id: user.user.id });
-    const outbox = await eventually(() => countRows('event_outbox'), (n) => n === 0);
+    const outbox = await eventually(
+      () => countRows('event_outbox'),
+      (n) => n === 0,
+    );
     expect(outbox).toBe(0);
   });
 
@@ -43,14 +55,23 @@ describe('event bus', () => {
     }
     const rows = await env.DB.prepare('SELECT COUNT(*) AS n FROM audit_log WHERE id = ?').bind(event.id).first<{ n: number }>();
     expect(rows?.n).toBe(1);
-    const processed = await env.DB.prepare('SELECT COUNT(*) AS n FROM processed_events WHERE event_id = ?').bind(event.id).first<{ n: number }>();
+    const processed = await env.DB.prepare('SELECT COUNT(*) AS n FROM processed_events WHERE event_id = ?')
+      .bind(event.id)
+      .first<{ n: number }>();
     expect(processed?.n).toBe(1);
   });
 
   it('retries a failing handler with backoff, skipping handlers that already finished', async () => {
     let flakyCalls = 0;
     let steadyCalls = 0;
-    const steady: EventHandler = { name: 'steady', handles: ['video.created'], handle: async () => (steadyCalls++, []) };
+    const steady: EventHandler = {
+      name: 'steady',
+      handles: ['video.created'],
+      handle: async () => {
+        steadyCalls++;
+        return [];
+      },
+    };
     const flaky: EventHandler = {
       name: 'flaky',
       handles: ['video.created'],
@@ -92,7 +113,9 @@ describe('event bus', () => {
     await worker.queue(batch, env, ctx);
     const result = await getQueueResult(batch, ctx);
     expect(result.explicitAcks).toEqual(['poison-1']);
-    const letter = await env.DB.prepare('SELECT queue, last_error FROM dead_letters WHERE id = ?').bind('poison-1').first<{ queue: string; last_error: string }>();
+    const letter = await env.DB.prepare('SELECT queue, last_error FROM dead_letters WHERE id = ?')
+      .bind('poison-1')
+      .first<{ queue: string; last_error: string }>();
     expect(letter?.queue).toBe('vibestream-domain-events');
     expect(letter?.last_error).toMatch(/malformed event/);
   });
@@ -117,7 +140,13 @@ describe('event bus', () => {
     const listed = await api('GET', '/api/v1/admin/dead-letters', { token: admin.accessToken });
     expect(listed.status).toBe(200);
     const letter = listed.body.items.find((item: { id: string }) => item.id === 'dlq-msg-1');
-    expect(letter).toMatchObject({ eventId: event.id, eventType: 'video.deleted', attempts: 6, lastError: 'D1 was on fire', replayedAt: null });
+    expect(letter).toMatchObject({
+      eventId: event.id,
+      eventType: 'video.deleted',
+      attempts: 6,
+      lastError: 'D1 was on fire',
+      replayedAt: null,
+    });
 
     const replay = await api('POST', '/api/v1/admin/dead-letters/dlq-msg-1/replay', { token: admin.accessToken });
     expect(replay.status).toBe(202);
@@ -145,11 +174,15 @@ describe('event bus', () => {
 
   it('the hourly cron purges refresh tokens long expired', async () => {
     const user = await signUp();
-    await env.DB.prepare('UPDATE refresh_tokens SET expires_at = ? WHERE user_id = ?').bind(Date.now() - 8 * 86_400_000, user.user.id).run();
+    await env.DB.prepare('UPDATE refresh_tokens SET expires_at = ? WHERE user_id = ?')
+      .bind(Date.now() - 8 * 86_400_000, user.user.id)
+      .run();
     const ctx = createExecutionContext();
     await worker.scheduled(createScheduledController({ cron: '0 * * * *', scheduledTime: Date.now() }), env, ctx);
     await waitOnExecutionContext(ctx);
-    const left = await env.DB.prepare('SELECT COUNT(*) AS n FROM refresh_tokens WHERE user_id = ?').bind(user.user.id).first<{ n: number }>();
+    const left = await env.DB.prepare('SELECT COUNT(*) AS n FROM refresh_tokens WHERE user_id = ?')
+      .bind(user.user.id)
+      .first<{ n: number }>();
     expect(left?.n).toBe(0);
   });
 });

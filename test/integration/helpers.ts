@@ -49,7 +49,13 @@ export async function signUp(role: 'viewer' | 'creator' = 'viewer', overrides: R
   const password = 'a sturdy passphrase';
   const response = await api('POST', '/api/v1/auth/signup', { body: { email, password, displayName: `Test ${role}`, role, ...overrides } });
   if (response.status !== 201) throw new Error(`signup failed: ${response.status} ${JSON.stringify(response.body)}`);
-  return { email, password, ...response.body } as { email: string; password: string; accessToken: string; refreshToken: string; user: { id: string; role: string } };
+  return { email, password, ...response.body } as {
+    email: string;
+    password: string;
+    accessToken: string;
+    refreshToken: string;
+    user: { id: string; role: string };
+  };
 }
 
 /** A signed-in admin: signs up, is promoted directly in D1 (as the operator CLI would), then logs in. */

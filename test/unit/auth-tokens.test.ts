@@ -30,7 +30,10 @@ describe('signed tokens', () => {
   it('refuses a token whose signature was made with another secret or alg none', async () => {
     const forged = await issueToken('access', { userId: 'u', role: 'admin' }, 'x'.repeat(40), 60);
     expect((await verifyToken('access', forged.token, SECRET)).ok).toBe(false);
-    const payload = btoa(JSON.stringify({ userId: 'u', role: 'admin', iss: 'vibestream', aud: 'vibestream:access', exp: 9e9 })).replace(/=+$/, '');
+    const payload = btoa(JSON.stringify({ userId: 'u', role: 'admin', iss: 'vibestream', aud: 'vibestream:access', exp: 9e9 })).replace(
+      /=+$/,
+      '',
+    );
     const none = `${btoa(JSON.stringify({ alg: 'none', typ: 'JWT' })).replace(/=+$/, '')}.${payload}.`;
     expect((await verifyToken('access', none, SECRET)).ok).toBe(false);
   });

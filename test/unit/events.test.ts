@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BACKOFF_CAP_SECONDS, createEvent, parseEvent, queueFor, retryDelaySeconds } from '../../src/domain/events';
 import { chunk } from '../../src/domain/collections';
+import { BACKOFF_CAP_SECONDS, createEvent, parseEvent, queueFor, retryDelaySeconds } from '../../src/domain/events';
 
 describe('domain events', () => {
   it('parses what it creates', () => {

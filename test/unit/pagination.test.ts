@@ -18,9 +18,21 @@ describe('cursors', () => {
 
   it('cuts the look-ahead row and points the cursor at the last kept row', () => {
     const rows = [{ k: 5 }, { k: 4 }, { k: 3 }];
-    const page = toPage(rows, 2, (row) => [row.k], (row) => row.k);
+    const page = toPage(
+      rows,
+      2,
+      (row) => [row.k],
+      (row) => row.k,
+    );
     expect(page.items).toEqual([5, 4]);
     expect(decodeCursor(page.nextCursor as string, ['number'])).toEqual([4]);
-    expect(toPage(rows, 3, (row) => [row.k], (row) => row.k).nextCursor).toBeNull();
+    expect(
+      toPage(
+        rows,
+        3,
+        (row) => [row.k],
+        (row) => row.k,
+      ).nextCursor,
+    ).toBeNull();
   });
 });

@@ -24,7 +24,14 @@ describe('password hashing', () => {
   });
 
   it('rejects malformed or tampered stored strings instead of throwing', async () => {
-    for (const stored of ['', 'plain', 'pbkdf2-sha256$abc$x$y', 'md5$1$a$b', 'pbkdf2-sha256$999999999$AA==$AA==', 'pbkdf2-sha256$1000$%%%$AA==']) {
+    for (const stored of [
+      '',
+      'plain',
+      'pbkdf2-sha256$abc$x$y',
+      'md5$1$a$b',
+      'pbkdf2-sha256$999999999$AA==$AA==',
+      'pbkdf2-sha256$1000$%%%$AA==',
+    ]) {
       expect(await verifyPassword('whatever', stored)).toBe(false);
     }
   });

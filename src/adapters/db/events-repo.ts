@@ -47,7 +47,10 @@ export async function listDeadLetters(db: Database, before: { receivedAt: number
         sql`(${deadLetters.receivedAt} < ${before.receivedAt} OR (${deadLetters.receivedAt} = ${before.receivedAt} AND ${deadLetters.id} < ${before.id}))`,
       )
     : query;
-  return filtered.orderBy(desc(deadLetters.receivedAt), desc(deadLetters.id)).limit(limit + 1).all();
+  return filtered
+    .orderBy(desc(deadLetters.receivedAt), desc(deadLetters.id))
+    .limit(limit + 1)
+    .all();
 }
 
 export async function findDeadLetter(db: Database, id: string) {

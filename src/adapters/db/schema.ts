@@ -177,10 +177,7 @@ export const auditLog = sqliteTable(
     data: text('data', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
     occurredAt: integer('occurred_at').notNull(),
   },
-  (t) => [
-    index('audit_log_occurred').on(t.occurredAt),
-    index('audit_log_subject').on(t.subjectType, t.subjectId, t.occurredAt),
-  ],
+  (t) => [index('audit_log_occurred').on(t.occurredAt), index('audit_log_subject').on(t.subjectType, t.subjectId, t.occurredAt)],
 );
 
 // Transactional outbox: events are written in the same D1 batch as the change they describe, then relayed

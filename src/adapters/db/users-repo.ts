@@ -28,7 +28,11 @@ export function normaliseEmail(email: string): string {
 }
 
 export async function findUserByEmail(db: Database, email: string): Promise<UserRow | undefined> {
-  return db.select().from(users).where(eq(users.email, normaliseEmail(email))).get();
+  return db
+    .select()
+    .from(users)
+    .where(eq(users.email, normaliseEmail(email)))
+    .get();
 }
 
 export async function findUserById(db: Database, id: string): Promise<UserRow | undefined> {

@@ -1,11 +1,11 @@
 // Catalog storage. Listing uses keyset pagination on (created_at, id) backed by the
 // videos_visibility_created / videos_creator_created indexes; search goes through the videos_fts FTS5
 // table ranked by bm25 (title ×10, tags ×4, description ×1), paginated by rank offset.
-import { and, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import { sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import type { Visibility } from '../../domain/catalog';
 import type { Database } from './client';
-import { users, videoTags, videos } from './schema';
+import { users, videos, videoTags } from './schema';
 
 export type VideoRow = typeof videos.$inferSelect;
 export type VideoWithCreator = VideoRow & { creatorName: string };

@@ -2,7 +2,7 @@
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { Database } from '../../adapters/db/client';
 import { insertRefreshTokenStatement } from '../../adapters/db/refresh-tokens-repo';
-import { type PublicUser, type UserRow, toPublicUser } from '../../adapters/db/users-repo';
+import { type PublicUser, toPublicUser, type UserRow } from '../../adapters/db/users-repo';
 import { issueToken } from '../../domain/auth-tokens';
 import { randomSecret, sha256Hex } from '../../domain/hash';
 import { newId } from '../../domain/ids';

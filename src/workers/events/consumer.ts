@@ -3,10 +3,17 @@
 // are skipped on redelivery); after max_retries Cloudflare moves it to the dead-letter queue, whose consumer
 // records it in D1 with the last error for operators to inspect and replay.
 import { openDatabase } from '../../adapters/db/client';
-import { clearFailure, findFailure, insertDeadLetter, markProcessedStatement, recordFailure, wasProcessed } from '../../adapters/db/events-repo';
+import {
+  clearFailure,
+  findFailure,
+  insertDeadLetter,
+  markProcessedStatement,
+  recordFailure,
+  wasProcessed,
+} from '../../adapters/db/events-repo';
 import { parseEvent, retryDelaySeconds } from '../../domain/events';
 import type { Env } from '../env';
-import { type EventHandler, handlersFor, handlers as defaultHandlers } from './handlers';
+import { handlers as defaultHandlers, type EventHandler, handlersFor } from './handlers';
 
 export const isDeadLetterQueue = (queue: string) => queue.endsWith('-dlq');
 
@@ -50,8 +57,21 @@ export async function consumeBatch(
       message.ack();
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      console.error(JSON.stringify({ level: 'warn', msg: 'event handler failed', eventId: event.id, type: event.type, attempts: message.attempts, reason }));
-      await recordFailure(db, { eventId: event.id, eventType: event.type, queue: batch.queue, attempts: message.attempts, error: reason }, Date.now()).catch(() => {});
+      console.error(
+        JSON.stringify({
+          level: 'warn',
+          msg: 'event handler failed',
+          eventId: event.id,
+          type: event.type,
+          attempts: message.attempts,
+          reason,
+        }),
+      );
+      await recordFailure(
+        db,
+        { eventId: event.id, eventType: event.type, queue: batch.queue, attempts: message.attempts, error: reason },
+        Date.now(),
+      ).catch(() => {});
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     }
   }

@@ -3,8 +3,8 @@
 // `X-API-Key: vsk_…` for servers. A present-but-bad credential is a 401 even on public routes, so a client
 // with a broken token finds out instead of silently browsing anonymously.
 import type { MiddlewareHandler } from 'hono';
-import { openDatabase } from '../../adapters/db/client';
 import { findApiKeyWithOwner, touchApiKeyStatement } from '../../adapters/db/api-keys-repo';
+import { openDatabase } from '../../adapters/db/client';
 import { looksLikeApiKey, parseApiKey, verifyToken } from '../../domain/auth-tokens';
 import { sha256Hex } from '../../domain/hash';
 import { constantTimeEqual } from '../../domain/password';
@@ -36,9 +36,19 @@ async function principalFromApiKey(c: Parameters<MiddlewareHandler<AppEnv>>[0], 
   if (found.key.expiresAt !== null && found.key.expiresAt <= now) throw unauthorized('This API key has expired', 'expired');
   if (found.ownerDisabledAt !== null) throw unauthorized('The owner of this API key is disabled', 'invalid');
   if (found.key.lastUsedAt === null || now - found.key.lastUsedAt > TOUCH_INTERVAL_MS) {
-    c.executionCtx.waitUntil(touchApiKeyStatement(db, found.key.id, now).run().catch(() => {}));
+    c.executionCtx.waitUntil(
+      touchApiKeyStatement(db, found.key.id, now)
+        .run()
+        .catch(() => {}),
+    );
   }
-  return { kind: 'apiKey', userId: found.key.userId, role: found.ownerRole, keyId: found.key.id, scopes: found.key.scopes as ApiKeyScope[] };
+  return {
+    kind: 'apiKey',
+    userId: found.key.userId,
+    role: found.ownerRole,
+    keyId: found.key.id,
+    scopes: found.key.scopes as ApiKeyScope[],
+  };
 }
 
 export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {

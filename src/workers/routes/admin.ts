@@ -52,7 +52,10 @@ adminRoutes.openapi(
       .orderBy(desc(users.createdAt), desc(users.id))
       .limit(limit + 1)
       .all();
-    return c.json(toPage(rows, limit, (row) => [row.createdAt, row.id], toAdminUser), 200);
+    return c.json(
+      toPage(rows, limit, (row) => [row.createdAt, row.id], toAdminUser),
+      200,
+    );
   },
 );
 
@@ -65,7 +68,12 @@ adminRoutes.openapi(
     security: bearerOrKeySecurity,
     middleware: [adminOnly] as const,
     request: {
-      params: z.object({ id: z.string().regex(/^usr_[a-z0-9]{6,40}$/, 'Not a user id').openapi({ param: { name: 'id', in: 'path' } }) }),
+      params: z.object({
+        id: z
+          .string()
+          .regex(/^usr_[a-z0-9]{6,40}$/, 'Not a user id')
+          .openapi({ param: { name: 'id', in: 'path' } }),
+      }),
       body: jsonBody(
         z
           .strictObject({ role: RoleSchema.optional(), disabled: z.boolean().optional() })
@@ -87,9 +95,16 @@ adminRoutes.openapi(
     const changes: Partial<typeof users.$inferInsert> = { updatedAt: now };
     if (body.role) changes.role = body.role;
     if (body.disabled !== undefined) changes.disabledAt = body.disabled ? (user.disabledAt ?? now) : null;
-    const events = body.role && body.role !== user.role ? [createEvent('user.role_changed', { userId: id, from: user.role, to: body.role }, principal.userId, now)] : [];
+    const events =
+      body.role && body.role !== user.role
+        ? [createEvent('user.role_changed', { userId: id, from: user.role, to: body.role }, principal.userId, now)]
+        : [];
     // A role change or disabling signs the user out everywhere; their access token dies within its short TTL.
-    await db.batch([db.update(users).set(changes).where(eq(users.id, id)), revokeAllForUserStatement(db, id, now), ...outboxStatements(db, events)]);
+    await db.batch([
+      db.update(users).set(changes).where(eq(users.id, id)),
+      revokeAllForUserStatement(db, id, now),
+      ...outboxStatements(db, events),
+    ]);
     c.executionCtx.waitUntil(relay(db, queuesOf(c.env), events).catch(() => {}));
     const updated = await findUserById(db, id);
     if (!updated) throw notFound('User');
@@ -132,7 +147,8 @@ adminRoutes.openapi(
     const conditions: SQL[] = [];
     if (subjectType) conditions.push(eq(auditLog.subjectType, subjectType));
     if (subjectId) conditions.push(eq(auditLog.subjectId, subjectId));
-    if (after) conditions.push(or(lt(auditLog.occurredAt, after[0]), and(eq(auditLog.occurredAt, after[0]), lt(auditLog.id, after[1]))) as SQL);
+    if (after)
+      conditions.push(or(lt(auditLog.occurredAt, after[0]), and(eq(auditLog.occurredAt, after[0]), lt(auditLog.id, after[1]))) as SQL);
     const rows = await openDatabase(c.env.DB)
       .select()
       .from(auditLog)
@@ -141,7 +157,12 @@ adminRoutes.openapi(
       .limit(limit + 1)
       .all();
     return c.json(
-      toPage(rows, limit, (row) => [row.occurredAt, row.id], (row) => ({ ...row, occurredAt: new Date(row.occurredAt).toISOString() })),
+      toPage(
+        rows,
+        limit,
+        (row) => [row.occurredAt, row.id],
+        (row) => ({ ...row, occurredAt: new Date(row.occurredAt).toISOString() }),
+      ),
       200,
     );
   },
@@ -170,7 +191,10 @@ adminRoutes.openapi(
     security: bearerOrKeySecurity,
     middleware: [adminOnly] as const,
     request: { query: z.strictObject(PaginationQuery) },
-    responses: { 200: jsonResponse(pageOf(DeadLetterSchema, 'DeadLetterPage'), 'A page of dead letters'), ...errorResponses(400, 401, 403) },
+    responses: {
+      200: jsonResponse(pageOf(DeadLetterSchema, 'DeadLetterPage'), 'A page of dead letters'),
+      ...errorResponses(400, 401, 403),
+    },
   }),
   async (c) => {
     const { cursor, limit } = c.req.valid('query');
@@ -200,7 +224,15 @@ adminRoutes.openapi(
     summary: 'Send a dead-lettered event through its queue again (handlers that already ran are skipped)',
     security: bearerOrKeySecurity,
     middleware: [adminOnly] as const,
-    request: { params: z.object({ id: z.string().min(1).max(128).openapi({ param: { name: 'id', in: 'path' } }) }) },
+    request: {
+      params: z.object({
+        id: z
+          .string()
+          .min(1)
+          .max(128)
+          .openapi({ param: { name: 'id', in: 'path' } }),
+      }),
+    },
     responses: { 202: jsonResponse(z.object({ eventId: z.string() }), 'Requeued'), ...errorResponses(400, 401, 403, 404, 409) },
   }),
   async (c) => {

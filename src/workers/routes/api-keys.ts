@@ -82,7 +82,14 @@ apiKeyRoutes.openapi(
     summary: 'Revoke one of your API keys',
     security: bearerSecurity,
     middleware: [userOnly] as const,
-    request: { params: z.object({ id: z.string().regex(/^[a-z2-9]{24}$/, 'Not an API key id').openapi({ param: { name: 'id', in: 'path' } }) }) },
+    request: {
+      params: z.object({
+        id: z
+          .string()
+          .regex(/^[a-z2-9]{24}$/, 'Not an API key id')
+          .openapi({ param: { name: 'id', in: 'path' } }),
+      }),
+    },
     responses: { 204: { description: 'Revoked' }, ...errorResponses(400, 401, 403, 404) },
   }),
   async (c) => {

@@ -13,12 +13,12 @@ import { createEvent } from '../../domain/events';
 import { sha256Hex } from '../../domain/hash';
 import { newId } from '../../domain/ids';
 import { burnPasswordCheck, hashPassword, needsRehash, verifyPassword } from '../../domain/password';
+import { prepareSession } from '../auth/sessions';
 import { ApiError, conflict, notFound, unauthorized } from '../errors';
 import { queuesOf } from '../events/queues';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { bearerOrKeySecurity, bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } from '../openapi';
 import { ChangePasswordBody, LoginBody, RefreshBody, SessionSchema, SignupBody, UserSchema } from '../schemas';
-import { prepareSession } from '../auth/sessions';
 
 export const authRoutes = createRouter();
 
@@ -161,7 +161,10 @@ authRoutes.openapi(
     if (!user) throw unauthorized('Account no longer exists', 'invalid');
     if (!(await verifyPassword(currentPassword, user.passwordHash))) throw invalidCredentials();
     const now = Date.now();
-    await db.batch([setUserPasswordStatement(db, user.id, await hashPassword(newPassword), now), revokeAllForUserStatement(db, user.id, now)]);
+    await db.batch([
+      setUserPasswordStatement(db, user.id, await hashPassword(newPassword), now),
+      revokeAllForUserStatement(db, user.id, now),
+    ]);
     return c.body(null, 204);
   },
 );

@@ -66,7 +66,12 @@ healthRoutes.openapi(
   }),
   async (c) => {
     const { ok, checks } = await runHealthChecks(c.env);
-    const body = { status: ok ? ('ok' as const) : ('degraded' as const), environment: c.env.APP_ENV ?? 'production', time: new Date().toISOString(), checks };
+    const body = {
+      status: ok ? ('ok' as const) : ('degraded' as const),
+      environment: c.env.APP_ENV ?? 'production',
+      time: new Date().toISOString(),
+      checks,
+    };
     c.header('Cache-Control', 'no-store');
     return ok ? c.json(body, 200) : c.json(body, 503);
   },

@@ -27,7 +27,12 @@ tokenRoutes.openapi(
     const { roomId } = c.req.valid('json');
     const principal = principalOf(c);
     const peerId = newId('peer');
-    const issued = await issueToken('room', { userId: principal.userId, roomId, peerId }, c.get('config').jwtSecret, ROOM_TOKEN_TTL_SECONDS);
+    const issued = await issueToken(
+      'room',
+      { userId: principal.userId, roomId, peerId },
+      c.get('config').jwtSecret,
+      ROOM_TOKEN_TTL_SECONDS,
+    );
     return c.json({ token: issued.token, expiresAt: new Date(issued.expiresAt * 1000).toISOString(), roomId, peerId }, 201);
   },
 );

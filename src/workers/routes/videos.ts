@@ -30,7 +30,10 @@ const VideoPage = pageOf(VideoSchema, 'VideoPage');
 const ListQuery = z.strictObject({
   q: z.string().max(200).optional().openapi({ description: 'Full-text search over title, tags and description' }),
   tag: z.string().trim().toLowerCase().min(1).max(32).optional(),
-  creatorId: z.string().regex(/^usr_[a-z0-9]{6,40}$/, 'Not a user id').optional(),
+  creatorId: z
+    .string()
+    .regex(/^usr_[a-z0-9]{6,40}$/, 'Not a user id')
+    .optional(),
   language: z.string().max(35).optional(),
   ...PaginationQuery,
 });
@@ -136,8 +139,15 @@ videoRoutes.openapi(
       createdAt: now,
       updatedAt: now,
     };
-    const event = createEvent('video.created', { videoId: row.id, creatorId: row.creatorId, visibility: row.visibility }, principal.userId, now);
-    await db.batch([...insertVideoStatements(db, row), ...outboxStatements(db, [event])] as [ReturnType<typeof insertVideoStatements>[number]]);
+    const event = createEvent(
+      'video.created',
+      { videoId: row.id, creatorId: row.creatorId, visibility: row.visibility },
+      principal.userId,
+      now,
+    );
+    await db.batch([...insertVideoStatements(db, row), ...outboxStatements(db, [event])] as [
+      ReturnType<typeof insertVideoStatements>[number],
+    ]);
     c.executionCtx.waitUntil(relay(db, queuesOf(c.env), [event]).catch(() => {}));
     const created = await findVideo(db, row.id);
     if (!created) throw notFound('Video');
@@ -165,7 +175,12 @@ videoRoutes.openapi(
     if (!video || !canView(video, principal)) throw notFound('Video');
     if (!canEdit(video, principal)) throw forbidden('Only the creator of this video or an admin can change it');
     const now = Date.now();
-    const event = createEvent('video.updated', { videoId: id, creatorId: video.creatorId, fields: Object.keys(changes) }, principal.userId, now);
+    const event = createEvent(
+      'video.updated',
+      { videoId: id, creatorId: video.creatorId, fields: Object.keys(changes) },
+      principal.userId,
+      now,
+    );
     await db.batch([...updateVideoStatements(db, id, { ...changes, updatedAt: now }), ...outboxStatements(db, [event])] as [
       ReturnType<typeof updateVideoStatements>[number],
     ]);
