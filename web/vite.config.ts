@@ -1,0 +1,33 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+// The web app is a handful of static pages served by Workers static assets (wrangler.toml `[assets]`).
+// Each page is its own HTML entry so the edge serves it without running the Worker; `/api/*` goes to the Worker.
+const root = fileURLToPath(new URL('.', import.meta.url));
+const page = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+export default defineConfig({
+  root,
+  // `vite` (dev server) proxies the API to a running `wrangler dev`, so pages behave as when served by the Worker.
+  server: {
+    proxy: {
+      '/api': { target: process.env.VIBESTREAM_API_ORIGIN ?? 'http://127.0.0.1:8787', ws: true },
+    },
+  },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    // swagger-ui (bundled so /docs/ works offline and under a strict CSP) is ~1.5 MB minified; only /docs/ loads it.
+    chunkSizeWarningLimit: 1800,
+    // Vite 8 builds with Rolldown; `rolldownOptions` is the current name of the former `rollupOptions`.
+    rolldownOptions: {
+      input: {
+        home: page('index.html'),
+        login: page('login/index.html'),
+        signup: page('signup/index.html'),
+        docs: page('docs/index.html'),
+        notFound: page('404.html'),
+      },
+    },
+  },
+});
