@@ -65,6 +65,18 @@ export async function verifyToken<K extends TokenKind>(kind: K, token: string, s
   }
 }
 
+/** The audience a JWT claims, read without verifying (only to pick which verification applies). */
+export function audienceOf(token: string): string | null {
+  try {
+    const payload = token.split('.')[1];
+    if (!payload) return null;
+    const json = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { aud?: unknown };
+    return typeof json.aud === 'string' ? json.aud : null;
+  } catch {
+    return null;
+  }
+}
+
 // API keys look like "vsk_<id>_<secret>": the id finds the row, the secret is compared by hash.
 const API_KEY_PATTERN = /^vsk_([a-z2-9]{24})_([A-Za-z0-9_-]{43})$/;
 

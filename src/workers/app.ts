@@ -11,6 +11,7 @@ import { ApiError, errorResponse } from './errors';
 import { authenticate } from './middleware/auth';
 import { requestLog } from './middleware/request-log';
 import { adminRoutes } from './routes/admin';
+import { analyticsIngestRoutes } from './routes/analytics-ingest';
 import { apiKeyRoutes } from './routes/api-keys';
 import { authRoutes } from './routes/auth';
 import { healthRoutes } from './routes/health';
@@ -58,7 +59,7 @@ export function createApp() {
   );
   app.use(`${API_PREFIX}/*`, authenticate);
 
-  for (const routes of [healthRoutes, authRoutes, apiKeyRoutes, tokenRoutes, videoRoutes, adminRoutes]) {
+  for (const routes of [healthRoutes, authRoutes, apiKeyRoutes, tokenRoutes, videoRoutes, adminRoutes, analyticsIngestRoutes]) {
     app.route(API_PREFIX, routes);
   }
 
@@ -73,6 +74,12 @@ export function createApp() {
     in: 'header',
     name: 'X-API-Key',
     description: 'Scoped API key "vsk_…" (also accepted as "Authorization: Bearer vsk_…")',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'ingestToken', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'One-hour token for one peer session from POST /api/v1/tokens/ingest',
   });
   app.doc31(`${API_PREFIX}/openapi.json`, {
     openapi: '3.1.0',

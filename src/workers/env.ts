@@ -1,4 +1,5 @@
 // Typed bindings (wrangler.toml) and the per-request context shared by every route.
+import type { IngestClaims } from '../domain/auth-tokens';
 import type { AnyDomainEvent } from '../domain/events';
 import type { ApiKeyScope, Role } from '../domain/roles';
 import type { CallRoom } from '../durable-objects/call-room';
@@ -31,7 +32,9 @@ export interface Env {
 /** Who is calling: a signed-in user (access token) or a server using an API key on behalf of its owner. */
 export type Principal =
   | { kind: 'user'; userId: string; role: Role }
-  | { kind: 'apiKey'; userId: string; role: Role; keyId: string; scopes: ApiKeyScope[] };
+  | { kind: 'apiKey'; userId: string; role: Role; keyId: string; scopes: ApiKeyScope[] }
+  // A browser's short-lived metrics token: good for posting one peer session's samples, nothing else.
+  | { kind: 'ingest'; claims: IngestClaims };
 
 export interface AppEnv {
   Bindings: Env;

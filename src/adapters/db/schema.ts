@@ -194,3 +194,4 @@ export const eventOutbox = sqliteTable(
   },
   (t) => [index('event_outbox_created').on(t.createdAt)],
 );
+export * from './analytics-schema';

@@ -5,7 +5,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { findApiKeyWithOwner, touchApiKeyStatement } from '../../adapters/db/api-keys-repo';
 import { openDatabase } from '../../adapters/db/client';
-import { looksLikeApiKey, parseApiKey, verifyToken } from '../../domain/auth-tokens';
+import { AUDIENCES, audienceOf, looksLikeApiKey, parseApiKey, verifyToken } from '../../domain/auth-tokens';
 import { sha256Hex } from '../../domain/hash';
 import { constantTimeEqual } from '../../domain/password';
 import { type ApiKeyScope, type Role, roleAtLeast } from '../../domain/roles';
@@ -61,7 +61,15 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
     c.set('principal', await principalFromApiKey(c, presented));
     return next();
   }
-  const result = await verifyToken('access', presented, c.get('config').jwtSecret);
+  const secret = c.get('config').jwtSecret;
+  if (audienceOf(presented) === AUDIENCES.ingest) {
+    const ingest = await verifyToken('ingest', presented, secret);
+    if (!ingest.ok)
+      throw ingest.reason === 'expired' ? unauthorized('Ingest token expired', 'expired') : unauthorized('Invalid ingest token', 'invalid');
+    c.set('principal', { kind: 'ingest', claims: ingest.claims });
+    return next();
+  }
+  const result = await verifyToken('access', presented, secret);
   if (!result.ok) {
     throw result.reason === 'expired'
       ? unauthorized('Access token expired; refresh it', 'expired')
@@ -82,6 +90,7 @@ export function requireAuth(rule: AccessRule): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const principal = c.get('principal');
     if (!principal) throw unauthorized();
+    if (principal.kind === 'ingest') throw new ApiError(403, 'insufficient_scope', 'This token only allows posting metric samples');
     if (principal.kind === 'apiKey') {
       if (rule.scope === null) throw forbidden('API keys cannot be used for this operation');
       if (!principal.scopes.includes(rule.scope) && !principal.scopes.includes('admin')) {
@@ -95,9 +104,12 @@ export function requireAuth(rule: AccessRule): MiddlewareHandler<AppEnv> {
   };
 }
 
+export type UserPrincipal = Exclude<Principal, { kind: 'ingest' }>;
+
 /** The principal of a route guarded by requireAuth (narrowed for handlers). */
-export function principalOf(c: { get(key: 'principal'): Principal | undefined }): Principal {
+export function principalOf(c: { get(key: 'principal'): Principal | undefined }): UserPrincipal {
   const principal = c.get('principal');
   if (!principal) throw unauthorized();
+  if (principal.kind === 'ingest') throw new ApiError(403, 'insufficient_scope', 'This token only allows posting metric samples');
   return principal;
 }
