@@ -36,6 +36,7 @@ describe('metric ingest', () => {
   it('accepts a batch with the session token, stores it in the aggregator and flushes rollups to D1', async () => {
     const { token, sessionId, peerId } = await ingestToken();
     const batch = samples(30);
+    const firstTs = batch[0]?.ts ?? Date.now();
     const response = await api('POST', '/api/v1/analytics/samples', {
       token,
       body: {
@@ -43,9 +44,9 @@ describe('metric ingest', () => {
         peerId,
         samples: batch,
         events: [
-          { ts: batch[0]!.ts - 500, remotePeerId: 'peer_remoteaaaaaaaa', type: 'attempted' },
+          { ts: firstTs - 500, remotePeerId: 'peer_remoteaaaaaaaa', type: 'attempted' },
           {
-            ts: batch[0]!.ts - 200,
+            ts: firstTs - 200,
             remotePeerId: 'peer_remoteaaaaaaaa',
             type: 'connected',
             localCandidateType: 'host',
