@@ -12,6 +12,7 @@ import { authenticate } from './middleware/auth';
 import { requestLog } from './middleware/request-log';
 import { adminRoutes } from './routes/admin';
 import { analyticsIngestRoutes } from './routes/analytics-ingest';
+import { analyticsQueryRoutes } from './routes/analytics-query';
 import { apiKeyRoutes } from './routes/api-keys';
 import { authRoutes } from './routes/auth';
 import { healthRoutes } from './routes/health';
@@ -59,7 +60,16 @@ export function createApp() {
   );
   app.use(`${API_PREFIX}/*`, authenticate);
 
-  for (const routes of [healthRoutes, authRoutes, apiKeyRoutes, tokenRoutes, videoRoutes, adminRoutes, analyticsIngestRoutes]) {
+  for (const routes of [
+    healthRoutes,
+    authRoutes,
+    apiKeyRoutes,
+    tokenRoutes,
+    videoRoutes,
+    adminRoutes,
+    analyticsIngestRoutes,
+    analyticsQueryRoutes,
+  ]) {
     app.route(API_PREFIX, routes);
   }
 
