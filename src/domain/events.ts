@@ -15,6 +15,24 @@ export const eventPayloadSchemas = {
   'video.created': z.strictObject({ videoId: id, creatorId: id, visibility: z.string() }),
   'video.updated': z.strictObject({ videoId: id, creatorId: id, fields: z.array(z.string()) }),
   'video.deleted': z.strictObject({ videoId: id, creatorId: id }),
+  // An alert opened or resolved and its rule has a webhook: the handler POSTs `alert` (signed) to `notifyUrl`.
+  'alert.notify': z.strictObject({
+    notifyUrl: z.url(),
+    transition: z.enum(['opened', 'resolved']),
+    alert: z.strictObject({
+      id,
+      ruleId: id,
+      ruleName: z.string(),
+      metric: z.string(),
+      scope: z.enum(['fleet', 'session']),
+      scopeKey: z.string(),
+      state: z.enum(['firing', 'resolved']),
+      value: z.number().nullable(),
+      threshold: z.number(),
+      startedAt: z.string(),
+      resolvedAt: z.string().nullable(),
+    }),
+  }),
 } as const;
 
 export type EventType = keyof typeof eventPayloadSchemas;

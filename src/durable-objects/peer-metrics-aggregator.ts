@@ -23,6 +23,8 @@ import {
   summarizeSession,
 } from '../domain/analytics/session-aggregator';
 import type { ConnectionEvent, StatsSample } from '../domain/quality/types';
+import { SessionAlerts } from '../workers/alerts/session';
+import { noteObjectEvent } from '../workers/monitoring';
 import { HealthCheckedObject } from './health';
 
 /** How long deltas wait in the object before a flush: batches D1 writes, keeps dashboards seconds behind. */
@@ -48,6 +50,7 @@ interface Stored {
 
 export class PeerMetricsAggregator extends HealthCheckedObject {
   protected readonly kind = 'PeerMetricsAggregator';
+  private alerts: SessionAlerts | null = null;
 
   private async load(): Promise<Stored> {
     const entries = await this.ctx.storage.get<unknown>(['state', 'pending', 'inflight']);
@@ -68,15 +71,47 @@ export class PeerMetricsAggregator extends HealthCheckedObject {
     const pending = stored.pending ?? emptyPending((stored.inflight?.seq ?? 0) + 1);
     const result = applyBatch(state, pending, input.samples, input.events, input.now);
     this.writeDataPoints(result.state, input.samples);
+    noteObjectEvent(this.env, this.ctx, 'PeerMetricsAggregator', 'ingest');
     await this.ctx.storage.put({ state: result.state, pending: result.pending });
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(input.now + FLUSH_DELAY_MS);
+    const summary = summarizeSession(result.state);
+    await this.evaluateAlerts(result.state, summary, input.now);
     return {
       ok: true,
       acceptedSamples: result.acceptedSamples,
       acceptedEvents: result.acceptedEvents,
       duplicateSamples: result.duplicateSamples,
-      summary: summarizeSession(result.state),
+      summary,
     };
+  }
+
+  // Session alert rules, right after the batch (workers/alerts/session.ts). Alerting is best effort: a failure
+  // here is logged and never fails the ingest, whose samples are already stored.
+  private async evaluateAlerts(state: SessionState, summary: SessionSummary, now: number): Promise<void> {
+    this.alerts ??= new SessionAlerts(this.env);
+    try {
+      await this.alerts.evaluate(
+        state,
+        {
+          samples: state.samples,
+          score: summary.score,
+          mos: summary.mos,
+          rttMs: state.rttMs,
+          lossRate: state.lossRate,
+          freezes: state.freezes,
+          relayOnly: summary.relayOnly,
+        },
+        now,
+      );
+    } catch (error) {
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          msg: 'session alert evaluation failed',
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      );
+    }
   }
 
   /** The session as this object sees it right now (including deltas not yet in D1). */
@@ -120,6 +155,7 @@ export class PeerMetricsAggregator extends HealthCheckedObject {
       if (!isDuplicateFlushError(error)) throw error;
     }
     await this.ctx.storage.delete('inflight');
+    noteObjectEvent(this.env, this.ctx, 'PeerMetricsAggregator', 'flush');
     // Batches that arrived during the write wait for the next alarm.
     const next = (await this.ctx.storage.get<PendingFlush>('pending')) ?? null;
     if (next && !isPendingEmpty(next)) await this.ctx.storage.setAlarm(Date.now() + FLUSH_DELAY_MS);

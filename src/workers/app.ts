@@ -9,13 +9,17 @@ import { loadConfig } from './config';
 import type { AppEnv } from './env';
 import { ApiError, errorResponse } from './errors';
 import { authenticate } from './middleware/auth';
+import { monitorRequests } from './middleware/monitoring';
 import { requestLog } from './middleware/request-log';
 import { adminRoutes } from './routes/admin';
+import { alertRoutes } from './routes/alerts';
 import { analyticsIngestRoutes } from './routes/analytics-ingest';
 import { analyticsQueryRoutes } from './routes/analytics-query';
+import { analyticsRawRoutes } from './routes/analytics-raw';
 import { apiKeyRoutes } from './routes/api-keys';
 import { authRoutes } from './routes/auth';
 import { healthRoutes } from './routes/health';
+import { monitoringRoutes } from './routes/monitoring';
 import { tokenRoutes } from './routes/tokens';
 import { videoRoutes } from './routes/videos';
 
@@ -26,6 +30,8 @@ export function createApp() {
 
   app.use('*', requestId({ headerName: 'X-Request-Id' }));
   app.use('*', requestLog);
+  // Counts and latency per matched route; records after the response is built, flushes in waitUntil.
+  app.use('*', monitorRequests);
   // JSON responses never need to load anything: the strictest CSP, no framing, no sniffing.
   app.use(
     '*',
@@ -69,6 +75,9 @@ export function createApp() {
     adminRoutes,
     analyticsIngestRoutes,
     analyticsQueryRoutes,
+    analyticsRawRoutes,
+    monitoringRoutes,
+    alertRoutes,
   ]) {
     app.route(API_PREFIX, routes);
   }

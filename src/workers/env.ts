@@ -3,6 +3,7 @@ import type { IngestClaims } from '../domain/auth-tokens';
 import type { AnyDomainEvent } from '../domain/events';
 import type { ApiKeyScope, Role } from '../domain/roles';
 import type { CallRoom } from '../durable-objects/call-room';
+import type { MonitoringRegistry } from '../durable-objects/monitoring-registry';
 import type { PeerMetricsAggregator } from '../durable-objects/peer-metrics-aggregator';
 import type { SwarmTracker } from '../durable-objects/swarm-tracker';
 import type { Config } from './config';
@@ -12,6 +13,7 @@ export interface Env {
   SWARM_TRACKER: DurableObjectNamespace<SwarmTracker>;
   CALL_ROOM: DurableObjectNamespace<CallRoom>;
   PEER_METRICS: DurableObjectNamespace<PeerMetricsAggregator>;
+  MONITORING_REGISTRY: DurableObjectNamespace<MonitoringRegistry>;
   DOMAIN_EVENTS: Queue<AnyDomainEvent>;
   PAYMENT_EVENTS: Queue<AnyDomainEvent>;
   IPFS_JOBS: Queue<AnyDomainEvent>;
@@ -25,8 +27,15 @@ export interface Env {
   REFRESH_TOKEN_TTL_SECONDS: string;
   MAX_BODY_BYTES: string;
   LOG_LEVEL?: string;
+  // Analytics Engine SQL API root (default https://api.cloudflare.com/client/v4); tests point it at a local server.
+  AE_SQL_API_URL?: string;
   // secrets (.dev.vars locally, `wrangler secret put` in production)
   JWT_SECRET: string;
+  // Signs alert webhooks (X-VibeStream-Signature); when unset they are sent unsigned, with a warning.
+  ALERT_WEBHOOK_SECRET?: string;
+  // Analytics Engine SQL API (raw session points); both unset → that route answers 503 not_configured.
+  AE_ACCOUNT_ID?: string;
+  AE_API_TOKEN?: string;
 }
 
 /** Who is calling: a signed-in user (access token) or a server using an API key on behalf of its owner. */

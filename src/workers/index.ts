@@ -6,6 +6,7 @@ import { consumeBatch } from './events/consumer';
 import { runScheduled } from './scheduled';
 
 export { CallRoom } from '../durable-objects/call-room';
+export { MonitoringRegistry } from '../durable-objects/monitoring-registry';
 export { PeerMetricsAggregator } from '../durable-objects/peer-metrics-aggregator';
 export { SwarmTracker } from '../durable-objects/swarm-tracker';
 

@@ -4,6 +4,7 @@ import { openDatabase } from '../adapters/db/client';
 import { purgeProcessedEvents } from '../adapters/db/events-repo';
 import { purgeRefreshTokensStatement } from '../adapters/db/refresh-tokens-repo';
 import { relayStaleOutbox } from '../adapters/queues/event-bus';
+import { evaluateFleetRules } from './alerts/fleet';
 import type { Env } from './env';
 import { queuesOf } from './events/queues';
 
@@ -32,8 +33,14 @@ export const authHousekeepingJob: CronJob = {
   },
 };
 
+// Fleet alert rules over the same aggregates as GET /analytics/summary (see workers/alerts/fleet.ts).
+export const fleetAlertsJob: CronJob = {
+  name: 'fleet-alerts',
+  run: (env, now) => evaluateFleetRules(env, now),
+};
+
 export const cronJobs: Record<string, CronJob[]> = {
-  '*/5 * * * *': [relayOutboxJob],
+  '*/5 * * * *': [relayOutboxJob, fleetAlertsJob],
   '0 * * * *': [authHousekeepingJob],
   '30 3 * * *': [],
 };

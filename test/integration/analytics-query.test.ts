@@ -191,3 +191,52 @@ describe('analytics queries', () => {
     );
   });
 });
+
+describe('hourly rollups', () => {
+  it('a multi-hour summary read from hourly rows equals the sum of the minute rows', async () => {
+    const viewer = await signUp('viewer');
+    const issued = await api('POST', '/api/v1/tokens/ingest', { token: viewer.accessToken, body: { videoId: 'vid_hourlyvideo' } });
+    const { token, sessionId, peerId } = issued.body;
+    // 5 hours of samples, one every 50 s, starting at an odd minute so the range has partial hours at both ends.
+    const begin = Date.now() - 5 * 3600_000 - 7 * 60_000;
+    const all = Array.from({ length: 360 }, (_, i) => ({
+      ts: begin + i * 50_000,
+      connection: {
+        remotePeerId: 'peer_hourlyddddddd',
+        state: 'connected' as const,
+        localCandidateType: 'host' as const,
+        remoteCandidateType: 'host' as const,
+        currentRoundTripTime: 0.03 + (i % 10) * 0.01,
+      },
+      inbound: { bytesReceived: 10_000 * (i + 1), packetsReceived: 20 * (i + 1), packetsLost: Math.floor(i / 9), jitter: 0.002 },
+      p2p: { bytesFromPeers: 7_000 * (i + 1), bytesFromHttp: 3_000 * (i + 1) },
+    }));
+    for (let i = 0; i < all.length; i += 200) {
+      expect(
+        (await api('POST', '/api/v1/analytics/samples', { token, body: { sessionId, peerId, samples: all.slice(i, i + 200) } })).status,
+      ).toBe(202);
+    }
+    await runDurableObjectAlarm(env.PEER_METRICS.get(env.PEER_METRICS.idFromName(sessionId)));
+    const from = begin - 13 * 60_000;
+    const to = Date.now();
+    const summary = await api('GET', `/api/v1/analytics/summary?from=${from}&to=${to}&videoId=vid_hourlyvideo`, { token: adminToken });
+    const direct = await env.DB.prepare(
+      'SELECT sum(samples) AS samples, sum(rtt_sum_ms) / sum(rtt_count) AS rtt, sum(bytes_from_peers) AS peers FROM analytics_minutes WHERE video_id = ? AND minute BETWEEN ? AND ?',
+    )
+      .bind('vid_hourlyvideo', from, to)
+      .first<{ samples: number; rtt: number; peers: number }>();
+    const hourRows = await env.DB.prepare("SELECT count(*) AS n FROM analytics_hours WHERE video_id = 'vid_hourlyvideo'").first('n');
+    expect(hourRows).toBeGreaterThanOrEqual(5);
+    expect(summary.body.samples).toBe(360);
+    expect(summary.body.samples).toBe(direct?.samples);
+    expect(summary.body.rttMs.avg).toBeCloseTo(direct?.rtt as number, 1);
+    expect(summary.body.p2p.bytesFromPeers).toBe(direct?.peers);
+    const hourly = await api(
+      'GET',
+      `/api/v1/analytics/timeseries?metric=bytesFromPeers&bucket=1h&from=${from}&to=${to}&videoId=vid_hourlyvideo`,
+      { token: adminToken },
+    );
+    const total = hourly.body.points.reduce((sum: number, p: { value: number }) => sum + p.value, 0);
+    expect(total).toBe(direct?.peers);
+  });
+});

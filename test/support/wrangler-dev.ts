@@ -33,6 +33,8 @@ export interface WranglerDevOptions {
    * (wrangler serves it as static assets and expects the directory at start).
    */
   startAfter?: Promise<unknown>;
+  /** Runs after the migrations and before the server starts, e.g. to bulk-load the local D1 file (benchmarks). */
+  beforeStart?: (persistDir: string) => Promise<void>;
 }
 
 export interface WranglerDev {
@@ -113,6 +115,7 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
     throw error;
   }
 
+  await options.beforeStart?.(persistDir);
   const [port, inspectorPort] = [await freePort(), await freePort()];
   const vars = { JWT_SECRET: randomBytes(32).toString('hex'), ...options.vars };
   const args = [

@@ -1,12 +1,14 @@
 // Read side of analytics. Every aggregate is a SUM() over additive rollup columns, turned into averages and
 // percentiles by domain/quality/rollup.ts (rollupMetrics). Index use (checked with EXPLAIN QUERY PLAN in
 // test/integration/analytics-query.test.ts):
-//   analytics_minutes unfiltered range → primary key (minute, …) range scan;
+//   whole hours of a range come from analytics_hours, partial edge hours from analytics_minutes (segmentsOf);
+//   analytics_minutes / analytics_hours unfiltered range → primary key (minute|hour, …) range scan;
 //   filtered by video / room / country → analytics_minutes_video|room|country (col, minute);
 //   peer_sessions by time → peer_sessions_last_seen; by problem → peer_sessions_problem.
 import { and, asc, between, desc, eq, gte, lt, lte, or, type SQL, sql } from 'drizzle-orm';
-import { emptyRollup, type MinuteRollup, MOS_HISTOGRAM_BANDS } from '../../domain/quality/rollup';
-import { analyticsMinutes, connectionEvents, peerSessions, sessionMinutes } from './analytics-schema';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { emptyRollup, type MinuteRollup, MOS_HISTOGRAM_BANDS, ROLLUP_SUM_FIELDS } from '../../domain/quality/rollup';
+import { analyticsHours, analyticsMinutes, connectionEvents, peerSessions, sessionMinutes } from './analytics-schema';
 import type { Database } from './client';
 
 export interface AnalyticsFilter {
@@ -18,56 +20,28 @@ export interface AnalyticsFilter {
   candidateType?: string;
 }
 
-const SUM_COLUMNS = {
-  samples: analyticsMinutes.samples,
-  rttSumMs: analyticsMinutes.rttSumMs,
-  rttCount: analyticsMinutes.rttCount,
-  jitterSumMs: analyticsMinutes.jitterSumMs,
-  jitterCount: analyticsMinutes.jitterCount,
-  packetsLost: analyticsMinutes.packetsLost,
-  packetsReceived: analyticsMinutes.packetsReceived,
-  bytesReceived: analyticsMinutes.bytesReceived,
-  bytesSent: analyticsMinutes.bytesSent,
-  bytesFromPeers: analyticsMinutes.bytesFromPeers,
-  bytesFromHttp: analyticsMinutes.bytesFromHttp,
-  segmentsFromPeers: analyticsMinutes.segmentsFromPeers,
-  segmentsFromHttp: analyticsMinutes.segmentsFromHttp,
-  freezes: analyticsMinutes.freezes,
-  framesDropped: analyticsMinutes.framesDropped,
-  mosSum: analyticsMinutes.mosSum,
-  mosCount: analyticsMinutes.mosCount,
-  scoreSum: analyticsMinutes.scoreSum,
-  scoreCount: analyticsMinutes.scoreCount,
-  candidateHost: analyticsMinutes.candidateHost,
-  candidateSrflx: analyticsMinutes.candidateSrflx,
-  candidatePrflx: analyticsMinutes.candidatePrflx,
-  candidateRelay: analyticsMinutes.candidateRelay,
-  rttH0: analyticsMinutes.rttH0,
-  rttH1: analyticsMinutes.rttH1,
-  rttH2: analyticsMinutes.rttH2,
-  rttH3: analyticsMinutes.rttH3,
-  rttH4: analyticsMinutes.rttH4,
-  rttH5: analyticsMinutes.rttH5,
-  rttH6: analyticsMinutes.rttH6,
-  rttH7: analyticsMinutes.rttH7,
-  rttH8: analyticsMinutes.rttH8,
-  mosBad: analyticsMinutes.mosBad,
-  mosPoor: analyticsMinutes.mosPoor,
-  mosFair: analyticsMinutes.mosFair,
-  mosGood: analyticsMinutes.mosGood,
-  mosExcellent: analyticsMinutes.mosExcellent,
-  connAttempted: analyticsMinutes.connAttempted,
-  connConnected: analyticsMinutes.connConnected,
-  connFailed: analyticsMinutes.connFailed,
-  setupMsSum: analyticsMinutes.setupMsSum,
-  setupCount: analyticsMinutes.setupCount,
-} as const;
+// The rollup's own additive fields plus the columns that only the database keeps: histogram buckets as
+// columns, and the connection-event counts.
+const SUM_KEYS = [
+  ...ROLLUP_SUM_FIELDS,
+  ...(['rttH0', 'rttH1', 'rttH2', 'rttH3', 'rttH4', 'rttH5', 'rttH6', 'rttH7', 'rttH8'] as const),
+  ...(['mosBad', 'mosPoor', 'mosFair', 'mosGood', 'mosExcellent'] as const),
+  ...(['connAttempted', 'connConnected', 'connFailed', 'setupMsSum', 'setupCount'] as const),
+] as const;
 
-type Sums = { [K in keyof typeof SUM_COLUMNS]: number };
+type Sums = { [K in (typeof SUM_KEYS)[number]]: number };
 
-const sums = Object.fromEntries(
-  Object.entries(SUM_COLUMNS).map(([key, column]) => [key, sql<number>`coalesce(sum(${column}), 0)`.mapWith(Number)]),
-) as { [K in keyof typeof SUM_COLUMNS]: SQL.Aliased<number> | SQL<number> };
+// Fleet rollups come at two resolutions with identical metric columns.
+type FleetTable = typeof analyticsMinutes | typeof analyticsHours;
+const timeOf = (table: FleetTable) => ('minute' in table ? table.minute : table.hour);
+
+function sumsOf(table: FleetTable) {
+  const columns = table as unknown as Record<string, SQLiteColumn>;
+  return {
+    ...Object.fromEntries(SUM_KEYS.map((key) => [key, sql<number>`coalesce(sum(${columns[key]}), 0)`.mapWith(Number)])),
+    rttMaxMs: sql<number>`coalesce(max(${table.rttMaxMs}), 0)`.mapWith(Number),
+  } as Record<(typeof SUM_KEYS)[number] | 'rttMaxMs', SQL<number>>;
+}
 
 export interface AggregatedRow extends Sums {
   rttMaxMs: number;
@@ -84,7 +58,7 @@ const MOS_FIELD: Record<string, keyof Sums> = {
 /** The summed columns as a MinuteRollup, so the domain's rollupMetrics reads means and percentiles from it. */
 export function toRollup(row: AggregatedRow, minute = 0): MinuteRollup {
   const rollup = emptyRollup(minute);
-  for (const key of Object.keys(SUM_COLUMNS) as (keyof Sums)[]) {
+  for (const key of SUM_KEYS) {
     if (key in rollup) (rollup as unknown as Record<string, number>)[key] = row[key];
   }
   rollup.rttMaxMs = row.rttMaxMs;
@@ -93,13 +67,55 @@ export function toRollup(row: AggregatedRow, minute = 0): MinuteRollup {
   return rollup;
 }
 
-function minuteConditions(filter: AnalyticsFilter): SQL {
-  const conditions: SQL[] = [between(analyticsMinutes.minute, filter.from, filter.to)];
-  if (filter.videoId) conditions.push(eq(analyticsMinutes.videoId, filter.videoId));
-  if (filter.roomId) conditions.push(eq(analyticsMinutes.roomId, filter.roomId));
-  if (filter.country) conditions.push(eq(analyticsMinutes.country, filter.country));
-  if (filter.candidateType) conditions.push(eq(analyticsMinutes.candidateType, filter.candidateType));
+function fleetConditions(table: FleetTable, filter: AnalyticsFilter, segment: Segment): SQL {
+  const conditions: SQL[] = [between(timeOf(table), segment.from, segment.to)];
+  if (filter.videoId) conditions.push(eq(table.videoId, filter.videoId));
+  if (filter.roomId) conditions.push(eq(table.roomId, filter.roomId));
+  if (filter.country) conditions.push(eq(table.country, filter.country));
+  if (filter.candidateType) conditions.push(eq(table.candidateType, filter.candidateType));
   return and(...conditions) as SQL;
+}
+
+interface Segment {
+  table: FleetTable;
+  from: number; // inclusive, start of a minute or hour
+  to: number; // inclusive
+}
+
+const HOUR_MS = 3_600_000;
+// Below this many whole hours the minute table alone is cheap enough.
+const MIN_HOURS_FOR_HOURLY = 2;
+
+/**
+ * Splits [from, to] into the partial hour at each edge (minute rows) and the whole hours between (hour rows).
+ * Exact: every minute of the range is counted once, at whichever resolution holds it.
+ */
+export function segmentsOf(from: number, to: number, allowHours = true): Segment[] {
+  const firstHour = Math.ceil(from / HOUR_MS) * HOUR_MS;
+  const lastHour = Math.floor((to + 60_000) / HOUR_MS) * HOUR_MS; // end (exclusive) of the last whole hour
+  if (!allowHours || lastHour - firstHour < MIN_HOURS_FOR_HOURLY * HOUR_MS) return [{ table: analyticsMinutes, from, to }];
+  const segments: Segment[] = [];
+  if (from < firstHour) segments.push({ table: analyticsMinutes, from, to: firstHour - 1 });
+  segments.push({ table: analyticsHours, from: firstHour, to: lastHour - 1 });
+  if (lastHour <= to) segments.push({ table: analyticsMinutes, from: lastHour, to });
+  return segments;
+}
+
+/** Adds summed rows of the same group (bucket or dimension) coming from several segments. */
+function addRows<R extends AggregatedRow>(target: R, source: AggregatedRow): R {
+  for (const key of SUM_KEYS) target[key] += source[key];
+  target.rttMaxMs = Math.max(target.rttMaxMs, source.rttMaxMs);
+  return target;
+}
+
+function mergeGroups<K extends string | number, R extends AggregatedRow>(rows: R[], keyOf: (row: R) => K): R[] {
+  const groups = new Map<K, R>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    const existing = groups.get(key);
+    groups.set(key, existing ? addRows(existing, row) : { ...row });
+  }
+  return [...groups.values()];
 }
 
 function sessionConditions(filter: Omit<AnalyticsFilter, 'from' | 'to'>): SQL[] {
@@ -111,12 +127,17 @@ function sessionConditions(filter: Omit<AnalyticsFilter, 'from' | 'to'>): SQL[] 
 }
 
 export async function aggregate(db: Database, filter: AnalyticsFilter): Promise<AggregatedRow> {
-  const row = await db
-    .select({ ...sums, rttMaxMs: sql<number>`coalesce(max(${analyticsMinutes.rttMaxMs}), 0)`.mapWith(Number) })
-    .from(analyticsMinutes)
-    .where(minuteConditions(filter))
-    .get();
-  return row as AggregatedRow;
+  const parts = await Promise.all(
+    segmentsOf(filter.from, filter.to).map(
+      async (segment) =>
+        (await db
+          .select(sumsOf(segment.table))
+          .from(segment.table)
+          .where(fleetConditions(segment.table, filter, segment))
+          .get()) as AggregatedRow,
+    ),
+  );
+  return mergeGroups(parts, () => 0)[0] as AggregatedRow;
 }
 
 /** Sessions seen in the range, and those seen in the last minute before `to` (active peers). */
@@ -134,14 +155,20 @@ export async function sessionCounts(db: Database, filter: AnalyticsFilter, activ
 }
 
 export async function aggregateByBucket(db: Database, filter: AnalyticsFilter, bucketMs: number) {
-  const bucket = sql<number>`(${analyticsMinutes.minute} / ${bucketMs}) * ${bucketMs}`.mapWith(Number);
-  return (await db
-    .select({ bucket, ...sums, rttMaxMs: sql<number>`coalesce(max(${analyticsMinutes.rttMaxMs}), 0)`.mapWith(Number) })
-    .from(analyticsMinutes)
-    .where(minuteConditions(filter))
-    .groupBy(bucket)
-    .orderBy(asc(bucket))
-    .all()) as (AggregatedRow & { bucket: number })[];
+  // Hour rows can only fill buckets made of whole hours.
+  const segments = segmentsOf(filter.from, filter.to, bucketMs % HOUR_MS === 0);
+  const parts = await Promise.all(
+    segments.map(async ({ table, ...range }) => {
+      const bucket = sql<number>`(${timeOf(table)} / ${bucketMs}) * ${bucketMs}`.mapWith(Number);
+      return (await db
+        .select({ bucket, ...sumsOf(table) })
+        .from(table)
+        .where(fleetConditions(table, filter, { table, ...range }))
+        .groupBy(bucket)
+        .all()) as (AggregatedRow & { bucket: number })[];
+    }),
+  );
+  return mergeGroups(parts.flat(), (row) => row.bucket).sort((a, b) => a.bucket - b.bucket);
 }
 
 /** Average concurrent peers per bucket: session-minutes in the bucket ÷ minutes in the bucket. */
@@ -161,23 +188,23 @@ export async function peersByBucket(db: Database, filter: AnalyticsFilter, bucke
 }
 
 export type BreakdownDimension = 'country' | 'video' | 'room' | 'candidateType';
-const DIMENSION_COLUMN = {
-  country: analyticsMinutes.country,
-  video: analyticsMinutes.videoId,
-  room: analyticsMinutes.roomId,
-  candidateType: analyticsMinutes.candidateType,
-} as const;
+const DIMENSION_KEY = { country: 'country', video: 'videoId', room: 'roomId', candidateType: 'candidateType' } as const;
 
 export async function aggregateByDimension(db: Database, filter: AnalyticsFilter, by: BreakdownDimension, limit = 200) {
-  const column = DIMENSION_COLUMN[by];
-  return (await db
-    .select({ key: column, ...sums, rttMaxMs: sql<number>`coalesce(max(${analyticsMinutes.rttMaxMs}), 0)`.mapWith(Number) })
-    .from(analyticsMinutes)
-    .where(minuteConditions(filter))
-    .groupBy(column)
-    .orderBy(desc(sql`sum(${analyticsMinutes.samples})`))
-    .limit(limit)
-    .all()) as (AggregatedRow & { key: string })[];
+  const parts = await Promise.all(
+    segmentsOf(filter.from, filter.to).map(async ({ table, ...range }) => {
+      const column = table[DIMENSION_KEY[by]];
+      return (await db
+        .select({ key: column, ...sumsOf(table) })
+        .from(table)
+        .where(fleetConditions(table, filter, { table, ...range }))
+        .groupBy(column)
+        .all()) as (AggregatedRow & { key: string })[];
+    }),
+  );
+  return mergeGroups(parts.flat(), (row) => row.key)
+    .sort((a, b) => b.samples - a.samples)
+    .slice(0, limit);
 }
 
 export type SessionSort = 'problem' | 'recent';

@@ -10,7 +10,7 @@ import {
 } from '../../domain/analytics/session-aggregator';
 import { chunk } from '../../domain/collections';
 import { emptyRollup, type MinuteRollup, MOS_HISTOGRAM_BANDS } from '../../domain/quality/rollup';
-import { analyticsMinutes, connectionEvents, peerSessions, rollupFlushes, sessionMinutes } from './analytics-schema';
+import { analyticsHours, analyticsMinutes, connectionEvents, peerSessions, rollupFlushes, sessionMinutes } from './analytics-schema';
 import type { Database } from './client';
 
 type MetricValues = Record<string, number>;
@@ -62,9 +62,10 @@ export function metricValues(row: MinuteRollup, counts: EventCounts | undefined)
 }
 
 const MAX_COLUMNS = new Set(['rttMaxMs', 'peersConnectedMax']);
+const HOUR_MS = 3_600_000;
 
 /** `SET col = col + excluded.col` for every metric column (max() for maxima). */
-function additiveSet(table: typeof analyticsMinutes | typeof sessionMinutes, keys: string[]) {
+function additiveSet(table: typeof analyticsMinutes | typeof analyticsHours | typeof sessionMinutes, keys: string[]) {
   const columns = getTableColumns(table) as Record<string, { name: string }>;
   return Object.fromEntries(
     keys.map((key) => {
@@ -120,6 +121,39 @@ export function flushStatements(
             analyticsMinutes.candidateType,
           ],
           set: additiveSet(analyticsMinutes, keys),
+        }),
+    );
+  }
+  // The hourly rollup gets the same deltas, summed per hour first (one upsert per hour and dimension set).
+  const hours = new Map<string, { hour: number; candidateType: string; values: MetricValues }>();
+  for (const { minute, row, counts } of pendingMinutes(pending)) {
+    const hour = Math.floor(minute / HOUR_MS) * HOUR_MS;
+    const candidateType = dominantCandidateType(row);
+    const key = `${hour}|${candidateType}`;
+    const values = metricValues(row, counts);
+    const existing = hours.get(key)?.values;
+    if (!existing) {
+      hours.set(key, { hour, candidateType, values });
+      continue;
+    }
+    for (const [name, value] of Object.entries(values)) {
+      existing[name] = MAX_COLUMNS.has(name) ? Math.max(existing[name] ?? 0, value) : (existing[name] ?? 0) + value;
+    }
+  }
+  for (const { hour, candidateType, values } of hours.values()) {
+    statements.push(
+      db
+        .insert(analyticsHours)
+        .values({ hour, videoId: state.videoId ?? '', roomId: state.roomId ?? '', country: state.country ?? '', candidateType, ...values })
+        .onConflictDoUpdate({
+          target: [
+            analyticsHours.hour,
+            analyticsHours.videoId,
+            analyticsHours.roomId,
+            analyticsHours.country,
+            analyticsHours.candidateType,
+          ],
+          set: additiveSet(analyticsHours, Object.keys(values)),
         }),
     );
   }

@@ -81,6 +81,28 @@ export const analyticsMinutes = sqliteTable(
   ],
 );
 
+/**
+ * Fleet-wide hourly rollup, written in the same flush as the minutes. Ranges of hours read whole hours here and
+ * only the partial hours at their edges from analytics_minutes: a 24 h summary sums ~1/60 of the rows.
+ */
+export const analyticsHours = sqliteTable(
+  'analytics_hours',
+  {
+    hour: integer('hour').notNull(), // epoch ms, start of the hour
+    videoId: text('video_id').notNull().default(''),
+    roomId: text('room_id').notNull().default(''),
+    country: text('country').notNull().default(''),
+    candidateType: text('candidate_type').notNull().default(''),
+    ...metricColumns(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.hour, t.videoId, t.roomId, t.country, t.candidateType] }),
+    index('analytics_hours_video').on(t.videoId, t.hour),
+    index('analytics_hours_country').on(t.country, t.hour),
+    index('analytics_hours_room').on(t.roomId, t.hour),
+  ],
+);
+
 /** Per-session minute rollup: the drill-down of one peer session. */
 export const sessionMinutes = sqliteTable(
   'session_minutes',

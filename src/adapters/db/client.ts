@@ -1,8 +1,8 @@
-import { drizzle } from 'drizzle-orm/d1';
+import { type DrizzleD1Database, drizzle } from 'drizzle-orm/d1';
 import * as schema from './schema';
 
-export type Database = ReturnType<typeof openDatabase>;
+export type Database = DrizzleD1Database<typeof schema>;
 
-export function openDatabase(d1: D1Database) {
+export function openDatabase(d1: Parameters<typeof drizzle>[0]): Database {
   return drizzle(d1, { schema });
 }

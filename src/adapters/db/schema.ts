@@ -194,4 +194,5 @@ export const eventOutbox = sqliteTable(
   },
   (t) => [index('event_outbox_created').on(t.createdAt)],
 );
+export * from './alerts-schema';
 export * from './analytics-schema';

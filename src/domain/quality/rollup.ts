@@ -64,7 +64,8 @@ export interface MinuteRollup {
 
 type NumericField = { [K in keyof MinuteRollup]: MinuteRollup[K] extends number ? K : never }[keyof MinuteRollup];
 
-const SUM_FIELDS = [
+/** The additive fields of a row (summed when rows merge). */
+export const ROLLUP_SUM_FIELDS = [
   'samples',
   'rttSumMs',
   'rttCount',
@@ -94,7 +95,7 @@ const MAX_FIELDS = ['rttMaxMs', 'peersConnectedMax'] as const satisfies readonly
 
 export function emptyRollup(minute: number): MinuteRollup {
   const row = { minute, rttHistogram: RTT_HISTOGRAM_EDGES_MS.map(() => 0), mosHistogram: MOS_HISTOGRAM_EDGES.map(() => 0) } as MinuteRollup;
-  for (const field of [...SUM_FIELDS, ...MAX_FIELDS]) row[field] = 0;
+  for (const field of [...ROLLUP_SUM_FIELDS, ...MAX_FIELDS]) row[field] = 0;
   return row;
 }
 
@@ -163,7 +164,7 @@ export function mergeRollups(a: MinuteRollup, b: MinuteRollup): MinuteRollup {
     rttHistogram: addHistograms(a.rttHistogram, b.rttHistogram, 'RTT'),
     mosHistogram: addHistograms(a.mosHistogram, b.mosHistogram, 'MOS'),
   };
-  for (const field of SUM_FIELDS) merged[field] = a[field] + b[field];
+  for (const field of ROLLUP_SUM_FIELDS) merged[field] = a[field] + b[field];
   for (const field of MAX_FIELDS) merged[field] = Math.max(a[field], b[field]);
   return merged;
 }

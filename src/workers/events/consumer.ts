@@ -13,9 +13,12 @@ import {
 } from '../../adapters/db/events-repo';
 import { parseEvent, retryDelaySeconds } from '../../domain/events';
 import type { Env } from '../env';
+import { flushMonitoringIfDue, recordQueueOutcome } from '../monitoring';
 import { handlers as defaultHandlers, type EventHandler, handlersFor } from './handlers';
 
 export const isDeadLetterQueue = (queue: string) => queue.endsWith('-dlq');
+// Metrics label a dead letter with the queue it died in, not the dead-letter queue that carried it.
+const sourceQueueOf = (queue: string) => (isDeadLetterQueue(queue) ? queue.slice(0, -'-dlq'.length) : queue);
 
 export async function consumeBatch(
   batch: MessageBatch<unknown>,
@@ -25,6 +28,7 @@ export async function consumeBatch(
   const db = openDatabase(env.DB);
   if (isDeadLetterQueue(batch.queue)) {
     for (const message of batch.messages) await recordDeadLetter(db, batch.queue, message);
+    await flushMonitoringIfDue(env);
     return;
   }
   // One message at a time keeps D1 writes ordered and a failure confined to its own message.
@@ -44,6 +48,7 @@ export async function consumeBatch(
         receivedAt: Date.now(),
       });
       message.ack();
+      recordQueueOutcome(batch.queue, 'dead_lettered');
       continue;
     }
     const event = parsed.event;
@@ -55,6 +60,7 @@ export async function consumeBatch(
       }
       if (message.attempts > 1) await clearFailure(db, event.id);
       message.ack();
+      recordQueueOutcome(batch.queue, 'processed');
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       console.error(
@@ -73,8 +79,10 @@ export async function consumeBatch(
         Date.now(),
       ).catch(() => {});
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      recordQueueOutcome(batch.queue, 'retried');
     }
   }
+  await flushMonitoringIfDue(env);
 }
 
 async function recordDeadLetter(db: ReturnType<typeof openDatabase>, queue: string, message: Message<unknown>) {
@@ -93,6 +101,7 @@ async function recordDeadLetter(db: ReturnType<typeof openDatabase>, queue: stri
   });
   console.error(JSON.stringify({ level: 'error', msg: 'dead letter recorded', queue, messageId: message.id, eventId }));
   message.ack();
+  recordQueueOutcome(sourceQueueOf(queue), 'dead_lettered');
 }
 
 function safeStringify(value: unknown): string {

@@ -5,6 +5,7 @@ import type { BatchItem } from 'drizzle-orm/batch';
 import type { Database } from '../../adapters/db/client';
 import { auditLog } from '../../adapters/db/schema';
 import type { AnyDomainEvent, EventType } from '../../domain/events';
+import { deliverAlertWebhook } from '../alerts/webhook';
 import type { Env } from '../env';
 
 export interface HandlerContext {
@@ -33,6 +34,8 @@ const subjectOf = (event: AnyDomainEvent): { type: string; id: string } => {
       return { type: 'video', id: event.data.videoId };
     case 'system.ping':
       return { type: 'system', id: event.data.queue };
+    case 'alert.notify':
+      return { type: 'alert', id: event.data.alert.id };
   }
 };
 
@@ -59,7 +62,16 @@ export const auditHandler: EventHandler = {
   },
 };
 
-export const handlers: readonly EventHandler[] = [auditHandler];
+/** Alert webhooks: POSTs the signed alert to its rule's notifyUrl (see workers/alerts/webhook.ts). */
+export const alertWebhookHandler: EventHandler = {
+  name: 'alert-webhook',
+  handles: ['alert.notify'],
+  async handle(event, { db, env }) {
+    return event.type === 'alert.notify' ? deliverAlertWebhook(event, db, env) : [];
+  },
+};
+
+export const handlers: readonly EventHandler[] = [auditHandler, alertWebhookHandler];
 
 export function handlersFor(type: EventType, registry: readonly EventHandler[] = handlers): EventHandler[] {
   return registry.filter((handler) => handler.handles.includes(type));

@@ -76,3 +76,14 @@ healthRoutes.openapi(
     return ok ? c.json(body, 200) : c.json(body, 503);
   },
 );
+
+healthRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/ping',
+    tags: ['Operations'],
+    summary: 'Liveness only: answers without touching any dependency (load balancers, benchmarks)',
+    responses: { 200: jsonResponse(z.object({ ok: z.literal(true) }).openapi('Pong'), 'Alive') },
+  }),
+  (c) => c.json({ ok: true as const }, 200),
+);
