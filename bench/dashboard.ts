@@ -7,7 +7,11 @@ export interface DashboardBenchResult {
   maxMs: number;
 }
 
-export async function benchDashboard(baseUrl: string, admin: { email: string; password: string }, runs: number): Promise<DashboardBenchResult> {
+export async function benchDashboard(
+  baseUrl: string,
+  admin: { email: string; password: string },
+  runs: number,
+): Promise<DashboardBenchResult> {
   const login = await fetch(`${baseUrl}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -27,11 +31,9 @@ export async function benchDashboard(baseUrl: string, admin: { email: string; pa
       await page.getByRole('button', { name: /sign in/i }).click();
       await page.waitForURL((url) => !url.pathname.startsWith('/login'));
       await page.goto(`${baseUrl}/dashboard/`);
-      const ms = await page.waitForFunction(
-        () => performance.getEntriesByName('first-chart')[0]?.startTime ?? null,
-        undefined,
-        { timeout: 30_000 },
-      );
+      const ms = await page.waitForFunction(() => performance.getEntriesByName('first-chart')[0]?.startTime ?? null, undefined, {
+        timeout: 30_000,
+      });
       timings.push(Number(await ms.jsonValue()));
       await context.close();
     }

@@ -1,7 +1,7 @@
 // Ingest throughput against a hello route on the same local `wrangler dev`, in the same run: the ratio is what
 // counts (these machines are noisy). Each worker owns one peer session and posts batches of `batch` samples
 // with fresh, increasing timestamps, so every sample is new work for its aggregator Durable Object.
-import { runLoad, type LoadResult } from './lib/load';
+import { type LoadResult, runLoad } from './lib/load';
 
 export interface IngestBenchResult {
   hello: LoadResult;
@@ -19,12 +19,21 @@ function sample(ts: number, i: number) {
       protocol: 'udp',
       currentRoundTripTime: 0.04 + (i % 7) * 0.003,
     },
-    inbound: { bytesReceived: 80_000 * (i + 1), packetsReceived: 70 * (i + 1), packetsLost: Math.floor(i / 40), jitter: 0.006, framesPerSecond: 30 },
+    inbound: {
+      bytesReceived: 80_000 * (i + 1),
+      packetsReceived: 70 * (i + 1),
+      packetsLost: Math.floor(i / 40),
+      jitter: 0.006,
+      framesPerSecond: 30,
+    },
     p2p: { bytesFromPeers: 60_000 * (i + 1), bytesFromHttp: 20_000 * (i + 1), peersConnected: 4 },
   };
 }
 
-export async function benchIngest(baseUrl: string, options: { concurrency: number; seconds: number; batches: number[] }): Promise<IngestBenchResult> {
+export async function benchIngest(
+  baseUrl: string,
+  options: { concurrency: number; seconds: number; batches: number[] },
+): Promise<IngestBenchResult> {
   const signup = await fetch(`${baseUrl}/api/v1/auth/signup`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -33,8 +42,7 @@ export async function benchIngest(baseUrl: string, options: { concurrency: numbe
   const { accessToken } = (await signup.json()) as { accessToken: string };
   const durationMs = options.seconds * 1000;
 
-  const hello = () =>
-    runLoad({ concurrency: options.concurrency, durationMs, request: () => ({ url: `${baseUrl}/api/v1/ping` }) });
+  const hello = () => runLoad({ concurrency: options.concurrency, durationMs, request: () => ({ url: `${baseUrl}/api/v1/ping` }) });
   const helloBefore = await hello();
 
   const batches: IngestBenchResult['batches'] = [];

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import {
+  type AnalyticsFilter,
   aggregate,
   aggregateByBucket,
   aggregateByDimension,
-  type AnalyticsFilter,
   listSessions,
   sessionCounts,
 } from '../src/adapters/db/analytics-queries';
@@ -31,7 +31,11 @@ export function d1File(persistDir: string): string {
  * Fills the local D1 file directly (the server is not running yet): `rows` fleet minute rows spread over the
  * last 7 days (videos × countries × path types per minute), as many session-minute rows, and their sessions.
  */
-export async function bulkLoad(persistDir: string, rows: number, now: number): Promise<{ analyticsMinutes: number; sessionMinutes: number; sessions: number }> {
+export async function bulkLoad(
+  persistDir: string,
+  rows: number,
+  now: number,
+): Promise<{ analyticsMinutes: number; sessionMinutes: number; sessions: number }> {
   const db = new Database(d1File(persistDir));
   db.pragma('journal_mode = WAL');
   const minutes = 7 * 24 * 60;
@@ -54,8 +58,21 @@ export async function bulkLoad(persistDir: string, rows: number, now: number): P
         const country = countries[Math.floor(c / videos.length) % countries.length] as string;
         const type = types[Math.floor(c / (videos.length * countries.length)) % types.length] as string;
         const rtt = type === 'relay' ? 180 : 60 + (c % 9) * 5;
-        insertFleet.run(first + m * MINUTE, video, country, type, rtt * 60, rtt * 1.8, c % 7, 3_000_000, 1_000_000,
-          type === 'host' ? 60 : 0, type === 'srflx' ? 60 : 0, type === 'relay' ? 60 : 0, c % 13 === 0 ? 1 : 0);
+        insertFleet.run(
+          first + m * MINUTE,
+          video,
+          country,
+          type,
+          rtt * 60,
+          rtt * 1.8,
+          c % 7,
+          3_000_000,
+          1_000_000,
+          type === 'host' ? 60 : 0,
+          type === 'srflx' ? 60 : 0,
+          type === 'relay' ? 60 : 0,
+          c % 13 === 0 ? 1 : 0,
+        );
         fleet++;
       }
     }
@@ -77,7 +94,17 @@ export async function bulkLoad(persistDir: string, rows: number, now: number): P
     for (let s = 0; s < sessionCount; s++) {
       const id = `ses_bench${String(s).padStart(10, '0')}`;
       const startMinute = first + Math.floor((s / sessionCount) * (minutes - 200)) * MINUTE;
-      insertSession.run(id, `peer_bench${s}`, videos[s % videos.length], countries[s % countries.length], startMinute, startMinute + 199 * MINUTE, 60 + (s % 40), s % 5, 40 - (s % 40));
+      insertSession.run(
+        id,
+        `peer_bench${s}`,
+        videos[s % videos.length],
+        countries[s % countries.length],
+        startMinute,
+        startMinute + 199 * MINUTE,
+        60 + (s % 40),
+        s % 5,
+        40 - (s % 40),
+      );
       for (let m = 0; m < 200; m++) {
         insertSessionMinute.run(id, startMinute + m * MINUTE);
         sessionRows++;
@@ -102,7 +129,11 @@ export interface QueryCase {
 }
 
 export function queryCases(): QueryCase[] {
-  const filter = (to: number, hours: number, extra: Partial<AnalyticsFilter> = {}): AnalyticsFilter => ({ from: to - hours * 3600_000, to, ...extra });
+  const filter = (to: number, hours: number, extra: Partial<AnalyticsFilter> = {}): AnalyticsFilter => ({
+    from: to - hours * 3600_000,
+    to,
+    ...extra,
+  });
   const cases: QueryCase[] = [
     {
       name: 'summary, last 1 h',

@@ -27,7 +27,8 @@ const concurrency = Number(values.concurrency);
 const repetitions = Number(values.repetitions);
 const root = join(import.meta.dirname, '..');
 
-const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a');
+const fmt = (n: number, digits = 1) =>
+  Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a';
 const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
 
 async function main() {
@@ -43,7 +44,12 @@ async function main() {
     cwd: root,
     vars: { LOG_LEVEL: 'error' },
     startTimeoutMs: 180_000,
-    beforeStart: only.has('queries') || only.has('dashboard') ? async (dir) => void (loaded = await bulkLoad(dir, rows, now)) : undefined,
+    beforeStart:
+      only.has('queries') || only.has('dashboard')
+        ? async (dir) => {
+            loaded = await bulkLoad(dir, rows, now);
+          }
+        : undefined,
   });
   let ingest: IngestBenchResult | undefined;
   let queries: QueryBenchRow[] | undefined;

@@ -63,7 +63,10 @@ export async function runLoad(options: {
 }
 
 /** Runs `fn` `times` times sequentially and returns sorted latencies in ms. */
-export async function timeSequential(times: number, fn: (i: number) => Promise<unknown> | unknown): Promise<{ p50Ms: number; p95Ms: number; samples: number }> {
+export async function timeSequential(
+  times: number,
+  fn: (i: number) => Promise<unknown> | unknown,
+): Promise<{ p50Ms: number; p95Ms: number; samples: number }> {
   const latencies: number[] = [];
   for (let i = 0; i < times; i++) {
     const t0 = performance.now();
