@@ -26,6 +26,7 @@ export default defineConfig({
         login: page('login/index.html'),
         signup: page('signup/index.html'),
         docs: page('docs/index.html'),
+        dashboard: page('dashboard/index.html'),
         notFound: page('404.html'),
       },
     },

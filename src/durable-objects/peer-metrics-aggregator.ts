@@ -67,7 +67,7 @@ export class PeerMetricsAggregator extends HealthCheckedObject {
     if (stored.state && (stored.state.peerId !== input.identity.peerId || stored.state.userId !== input.identity.userId)) {
       return { ok: false, reason: 'session_taken' };
     }
-    const state = stored.state ?? newSessionState(input.identity, input.now);
+    const state = stored.state ?? newSessionState(input.identity);
     const pending = stored.pending ?? emptyPending((stored.inflight?.seq ?? 0) + 1);
     const result = applyBatch(state, pending, input.samples, input.events, input.now);
     this.writeDataPoints(result.state, input.samples);

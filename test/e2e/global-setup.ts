@@ -14,6 +14,8 @@ declare module 'vitest' {
     baseUrl: string;
     /** Playwright endpoint of the shared Chromium (`connectBrowser`). */
     browserWsEndpoint: string;
+    /** State directory of that `wrangler dev` (its D1 database), for operator tasks such as making an admin. */
+    persistDir: string;
   }
 }
 
@@ -33,6 +35,7 @@ export default async function setup(project: TestProject) {
   }
   project.provide('baseUrl', server.value.url);
   project.provide('browserWsEndpoint', browser.value.wsEndpoint());
+  project.provide('persistDir', server.value.persistDir);
   return async () => {
     await Promise.allSettled([browser.value.close(), server.value.stop()]);
   };

@@ -1,8 +1,10 @@
 // Wire types of the JSON API as the web app uses them. The source of truth is the OpenAPI document the Worker
 // serves at /api/v1/openapi.json (built from the zod schemas in src/workers); keep these in step with it.
+import type { SessionIdentity } from '../../src/domain/analytics/session-aggregator';
+import type { CandidateType } from '../../src/domain/quality/types';
 import type { Role } from '../../src/domain/roles';
 
-export type { Role };
+export type { CandidateType, Role };
 
 export interface User {
   id: string;
@@ -64,3 +66,153 @@ export interface ApiErrorBody {
     requestId?: string;
   };
 }
+
+// ─── Analytics (GET /api/v1/analytics/*, /api/v1/alerts; admins or API keys with analytics:read) ───────────────
+
+/** Filters every analytics report accepts. `from`/`to`: ISO 8601 or epoch ms; the API defaults to the last hour. */
+export interface AnalyticsFilters {
+  from?: string;
+  to?: string;
+  videoId?: string;
+  roomId?: string;
+  /** ISO 3166-1 alpha-2, e.g. "DE". */
+  country?: string;
+  candidateType?: CandidateType;
+}
+
+export interface MosDistribution {
+  excellent: number;
+  good: number;
+  fair: number;
+  poor: number;
+  bad: number;
+}
+
+export interface AnalyticsSummary {
+  range: { from: string; to: string };
+  activePeers: number;
+  sessions: number;
+  samples: number;
+  connections: {
+    attempted: number;
+    connected: number;
+    failed: number;
+    /** connected ÷ attempted, 0–1; null without attempts. */
+    successRate: number | null;
+    setupMsAvg: number | null;
+  };
+  rttMs: { avg: number | null; p50: number | null; p95: number | null };
+  jitterMsAvg: number | null;
+  /** 0–1. */
+  lossRate: number | null;
+  mos: { avg: number | null; distribution: MosDistribution };
+  scoreAvg: number | null;
+  p2p: { bytesFromPeers: number; bytesFromHttp: number; offloadRatio: number | null };
+  candidateTypes: Record<CandidateType, number>;
+  freezes: number;
+}
+
+export type TimeseriesMetric =
+  | 'rtt'
+  | 'jitter'
+  | 'loss'
+  | 'mos'
+  | 'score'
+  | 'activePeers'
+  | 'offload'
+  | 'bytesFromPeers'
+  | 'bytesFromHttp'
+  | 'connectionSuccessRate';
+
+export type TimeseriesBucket = '1m' | '5m' | '15m' | '1h' | '1d';
+
+export interface Timeseries {
+  metric: TimeseriesMetric;
+  bucketSeconds: number;
+  /** `t` is the start of the bucket; `value` is null for buckets without data. */
+  points: { t: string; value: number | null }[];
+}
+
+export type BreakdownDimension = 'country' | 'video' | 'room' | 'candidateType';
+
+export interface BreakdownRow {
+  key: string;
+  /** In the contract; a server may leave it out (the dashboard then drops the column). */
+  sessions?: number;
+  samples: number;
+  rttAvgMs: number | null;
+  lossRate: number | null;
+  mosAvg: number | null;
+  offloadRatio: number | null;
+  bytesFromPeers: number;
+  bytesFromHttp: number;
+}
+
+export interface Breakdown {
+  by: BreakdownDimension;
+  rows: BreakdownRow[];
+}
+
+/** One peer session as the analytics API lists it: who and where (as its aggregator knows it), then its quality. */
+export interface PeerSession extends SessionIdentity {
+  firstSeenAt: string;
+  lastSeenAt: string;
+  samples: number;
+  score: number | null;
+  mos: number | null;
+  tier: string | null;
+  rttMs: number | null;
+  lossRate: number | null;
+  offloadRatio: number | null;
+  relayOnly: boolean;
+  freezes: number;
+  /** Higher is worse; "top problem sessions" are sorted by it. */
+  problemScore: number;
+}
+
+export interface SessionMinute {
+  minute: string;
+  samples: number;
+  rttAvgMs: number | null;
+  lossRate: number | null;
+  mosAvg: number | null;
+  scoreAvg: number | null;
+  bytesReceived: number;
+  bytesFromPeers: number;
+  bytesFromHttp: number;
+  freezes: number;
+}
+
+export interface SessionConnectionEvent {
+  ts: string;
+  remotePeerId: string;
+  type: 'attempted' | 'connected' | 'failed' | 'closed';
+  localCandidateType: CandidateType | null;
+  remoteCandidateType: CandidateType | null;
+  protocol: 'udp' | 'tcp' | null;
+  setupMs: number | null;
+}
+
+export interface SessionDetail {
+  session: PeerSession;
+  minutes: SessionMinute[];
+  events: SessionConnectionEvent[];
+}
+
+export interface Alert {
+  id: string;
+  ruleId: string;
+  ruleName: string;
+  metric: string;
+  /** Fleet rules watch aggregates (optionally of one video, room or country); session rules one peer session. */
+  scope: 'fleet' | 'session';
+  /** "fleet", "fleet:videoId=…,country=…", or the session id of a session alert. */
+  scopeKey: string;
+  state: 'firing' | 'resolved';
+  value: number | null;
+  threshold: number | null;
+  startedAt: string;
+  resolvedAt: string | null;
+}
+
+export type ExportReport = 'summary' | 'timeseries' | 'breakdown' | 'sessions';

@@ -18,7 +18,7 @@ export const NAV_ENTRIES: readonly NavEntry[] = [
   { label: 'Home', href: '/', available: true },
   { label: 'Creator', href: '/creator/', available: false, minimumRole: 'creator' },
   { label: 'Revenue', href: '/revenue/', available: false, minimumRole: 'creator' },
-  { label: 'Dashboard', href: '/dashboard/', available: false, minimumRole: 'admin' },
+  { label: 'Dashboard', href: '/dashboard/', available: true, minimumRole: 'admin' },
   { label: 'API docs', href: '/docs/', available: true },
 ];
 

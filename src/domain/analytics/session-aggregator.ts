@@ -65,11 +65,12 @@ export interface BatchResult {
   duplicateSamples: number;
 }
 
-export function newSessionState(identity: SessionIdentity, now: number): SessionState {
+/** `firstSeenAt`/`lastSeenAt` are set from the first batch's own timestamps by applyBatch. */
+export function newSessionState(identity: SessionIdentity): SessionState {
   return {
     ...identity,
-    firstSeenAt: now,
-    lastSeenAt: now,
+    firstSeenAt: Number.MAX_SAFE_INTEGER,
+    lastSeenAt: 0,
     samples: 0,
     carry: null,
     scoreEwma: null,
@@ -182,8 +183,12 @@ export function applyBatch(
     pending.eventMinutes[key] = counts;
   }
 
-  const newest = Math.max(0, ...sorted.map((s) => s.ts), ...events.map((e) => e.ts));
-  state.lastSeenAt = Math.max(state.lastSeenAt, Math.min(newest || now, now));
+  // Seen-times follow the samples' own clock (a backfilled batch is placed where it happened), never beyond now.
+  const times = [...sorted.map((s) => s.ts), ...events.map((e) => e.ts)];
+  if (times.length > 0) {
+    state.firstSeenAt = Math.min(state.firstSeenAt, ...times);
+    state.lastSeenAt = Math.max(state.lastSeenAt, Math.min(now, Math.max(...times)));
+  }
   return { state, pending, acceptedSamples: accepted, acceptedEvents, duplicateSamples: samples.length - accepted };
 }
 
