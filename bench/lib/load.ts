@@ -76,3 +76,16 @@ export async function timeSequential(
   latencies.sort((a, b) => a - b);
   return { p50Ms: percentile(latencies, 0.5), p95Ms: percentile(latencies, 0.95), samples: times };
 }
+
+/**
+ * fetch with one retry on a connection reset: the server may close an idle keep-alive connection just as the
+ * client reuses it ("other side closed"), which says nothing about the request being measured.
+ */
+export async function fetchOnce(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    return fetch(url, init);
+  }
+}

@@ -19,7 +19,7 @@ export const RANGE_PRESETS: readonly RangePreset[] = [
   { id: '15m', label: '15 min', durationMs: 15 * MINUTE_MS, bucket: '1m' },
   { id: '1h', label: '1 hour', durationMs: HOUR_MS, bucket: '1m' },
   { id: '6h', label: '6 hours', durationMs: 6 * HOUR_MS, bucket: '5m' },
-  { id: '24h', label: '24 hours', durationMs: DAY_MS, bucket: '15m' },
+  { id: '24h', label: '24 hours', durationMs: DAY_MS, bucket: '1h' },
   { id: '7d', label: '7 days', durationMs: 7 * DAY_MS, bucket: '1h' },
 ];
 
