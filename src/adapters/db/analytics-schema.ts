@@ -59,17 +59,22 @@ const metricColumns = () => ({
 
 export type MetricColumns = ReturnType<typeof metricColumns>;
 
+// The dimensions of both fleet rollups ('' = none/unknown, so they can be part of the primary key).
+const fleetDimensions = () => ({
+  videoId: text('video_id').notNull().default(''),
+  roomId: text('room_id').notNull().default(''),
+  country: text('country').notNull().default(''),
+  // The session-minute's dominant ICE path type (most connected samples), '' if none was connected: lets every
+  // metric be filtered by path type while the candidate_* columns keep the exact mix.
+  candidateType: text('candidate_type').notNull().default(''),
+});
+
 /** Fleet-wide minute rollup: one row per (minute, video, room, country, candidate type). Dashboards read this. */
 export const analyticsMinutes = sqliteTable(
   'analytics_minutes',
   {
     minute: integer('minute').notNull(), // epoch ms, start of the minute
-    videoId: text('video_id').notNull().default(''),
-    roomId: text('room_id').notNull().default(''),
-    country: text('country').notNull().default(''),
-    // The session-minute's dominant ICE path type (most connected samples), '' if none was connected: lets every
-    // metric be filtered by path type while the candidate_* columns keep the exact mix.
-    candidateType: text('candidate_type').notNull().default(''),
+    ...fleetDimensions(),
     ...metricColumns(),
   },
   (t) => [
@@ -89,10 +94,7 @@ export const analyticsHours = sqliteTable(
   'analytics_hours',
   {
     hour: integer('hour').notNull(), // epoch ms, start of the hour
-    videoId: text('video_id').notNull().default(''),
-    roomId: text('room_id').notNull().default(''),
-    country: text('country').notNull().default(''),
-    candidateType: text('candidate_type').notNull().default(''),
+    ...fleetDimensions(),
     ...metricColumns(),
   },
   (t) => [
