@@ -1,6 +1,8 @@
 // Signed tokens (JWT, HS256 via hono's WebCrypto implementation). Each kind of token has its own audience,
 // checked on verify, so a room-join token can never be replayed as an access token and vice versa.
 import { sign, verify } from 'hono/jwt';
+import { base64UrlDecode, base64UrlEncode } from './hash';
+import { constantTimeEqual } from './password';
 import type { Role } from './roles';
 
 const ISSUER = 'vibestream';
@@ -91,4 +93,34 @@ export function parseApiKey(presented: string): { id: string; secret: string } |
 
 export function looksLikeApiKey(presented: string): boolean {
   return presented.startsWith('vsk_');
+}
+
+// An SFU session grant proves that a Realtime session id was created through our API for this room and user.
+// Realtime's own API trusts whoever holds the app secret, and session ids travel between peers, so without
+// it any room member could renegotiate or close another member's session (Cloudflare's Realtime docs warn
+// about exactly this). HMAC-SHA256 over the three values, keyed with our signing secret; nothing is stored.
+async function sfuGrantMac(secret: string, roomId: string, userId: string, sessionId: string): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const message = new TextEncoder().encode(`vibestream:sfu-session\n${roomId}\n${userId}\n${sessionId}`);
+  return new Uint8Array(await crypto.subtle.sign('HMAC', key, message));
+}
+
+export async function sfuSessionGrant(secret: string, roomId: string, userId: string, sessionId: string): Promise<string> {
+  return base64UrlEncode(await sfuGrantMac(secret, roomId, userId, sessionId));
+}
+
+export async function verifySfuSessionGrant(
+  secret: string,
+  roomId: string,
+  userId: string,
+  sessionId: string,
+  presented: string,
+): Promise<boolean> {
+  let presentedMac: Uint8Array;
+  try {
+    presentedMac = base64UrlDecode(presented);
+  } catch {
+    return false;
+  }
+  return constantTimeEqual(presentedMac, await sfuGrantMac(secret, roomId, userId, sessionId));
 }

@@ -19,7 +19,9 @@ import { analyticsRawRoutes } from './routes/analytics-raw';
 import { apiKeyRoutes } from './routes/api-keys';
 import { authRoutes } from './routes/auth';
 import { healthRoutes } from './routes/health';
+import { iceServerRoutes } from './routes/ice-servers';
 import { monitoringRoutes } from './routes/monitoring';
+import { SFU_GRANT_HEADER, sfuRoutes } from './routes/sfu';
 import { tokenRoutes } from './routes/tokens';
 import { videoRoutes } from './routes/videos';
 
@@ -50,8 +52,8 @@ export function createApp() {
     `${API_PREFIX}/*`,
     cors({
       origin: (origin, c) => (c.get('config').corsOrigins.includes(origin) ? origin : null),
-      allowMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
-      allowHeaders: ['Authorization', 'Content-Type', 'X-API-Key', 'X-Request-Id'],
+      allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      allowHeaders: ['Authorization', 'Content-Type', 'X-API-Key', 'X-Request-Id', SFU_GRANT_HEADER],
       exposeHeaders: ['X-Request-Id', 'Retry-After', 'WWW-Authenticate'],
       maxAge: 600,
     }),
@@ -78,6 +80,8 @@ export function createApp() {
     analyticsRawRoutes,
     monitoringRoutes,
     alertRoutes,
+    iceServerRoutes,
+    sfuRoutes,
   ]) {
     app.route(API_PREFIX, routes);
   }
@@ -99,6 +103,12 @@ export function createApp() {
     scheme: 'bearer',
     bearerFormat: 'JWT',
     description: 'One-hour token for one peer session from POST /api/v1/tokens/ingest',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'roomToken', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'Five-minute token to join one call room from POST /api/v1/tokens/room (SFU routes of that room only)',
   });
   app.doc31(`${API_PREFIX}/openapi.json`, {
     openapi: '3.1.0',

@@ -1,5 +1,5 @@
 // Typed bindings (wrangler.toml) and the per-request context shared by every route.
-import type { IngestClaims } from '../domain/auth-tokens';
+import type { IngestClaims, RoomClaims } from '../domain/auth-tokens';
 import type { AnyDomainEvent } from '../domain/events';
 import type { ApiKeyScope, Role } from '../domain/roles';
 import type { CallRoom } from '../durable-objects/call-room';
@@ -29,6 +29,10 @@ export interface Env {
   LOG_LEVEL?: string;
   // Analytics Engine SQL API root (default https://api.cloudflare.com/client/v4); tests point it at a local server.
   AE_SQL_API_URL?: string;
+  // Cloudflare Realtime API root (default https://rtc.live.cloudflare.com); tests point it at a local server.
+  REALTIME_API_URL?: string;
+  // STUN servers every ICE server list starts with (comma-separated; default stun:stun.cloudflare.com:3478).
+  STUN_URLS?: string;
   // secrets (.dev.vars locally, `wrangler secret put` in production)
   JWT_SECRET: string;
   // Signs alert webhooks (X-VibeStream-Signature); when unset they are sent unsigned, with a warning.
@@ -36,6 +40,12 @@ export interface Env {
   // Analytics Engine SQL API (raw session points); both unset → that route answers 503 not_configured.
   AE_ACCOUNT_ID?: string;
   AE_API_TOKEN?: string;
+  // Realtime TURN key; both unset → GET /ice-servers answers STUN only (turn: "not_configured").
+  TURN_KEY_ID?: string;
+  TURN_KEY_API_TOKEN?: string;
+  // Realtime SFU app; both unset → the /rooms/{roomId}/sfu routes answer 503 not_configured.
+  REALTIME_APP_ID?: string;
+  REALTIME_APP_TOKEN?: string;
 }
 
 /** Who is calling: a signed-in user (access token) or a server using an API key on behalf of its owner. */
@@ -43,7 +53,9 @@ export type Principal =
   | { kind: 'user'; userId: string; role: Role }
   | { kind: 'apiKey'; userId: string; role: Role; keyId: string; scopes: ApiKeyScope[] }
   // A browser's short-lived metrics token: good for posting one peer session's samples, nothing else.
-  | { kind: 'ingest'; claims: IngestClaims };
+  | { kind: 'ingest'; claims: IngestClaims }
+  // A call room's 5-minute join token: good for the SFU routes of that one room, nothing else.
+  | { kind: 'room'; claims: RoomClaims };
 
 export interface AppEnv {
   Bindings: Env;

@@ -107,7 +107,7 @@ describe('access tokens', () => {
     const ingest = await api('POST', '/api/v1/tokens/ingest', { token: user.accessToken, body: { videoId: 'vid_x' } });
     expect(ingest.status).toBe(201);
     expect(ingest.body.sessionId).toMatch(/^ses_/);
-    // A room token means nothing to the HTTP API; an ingest token is recognised but only for posting metrics.
+    // A room token opens only the SFU routes of its room; an ingest token is recognised but only for posting metrics.
     expect((await api('GET', '/api/v1/auth/me', { token: room.body.token })).status).toBe(401);
     const withIngest = await api('GET', '/api/v1/auth/me', { token: ingest.body.token });
     expect(withIngest.status).toBe(403);

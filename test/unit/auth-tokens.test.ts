@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatApiKey, issueToken, parseApiKey, verifyToken } from '../../src/domain/auth-tokens';
+import { formatApiKey, issueToken, parseApiKey, sfuSessionGrant, verifySfuSessionGrant, verifyToken } from '../../src/domain/auth-tokens';
 import { randomSecret } from '../../src/domain/hash';
 import { randomToken } from '../../src/domain/ids';
 
@@ -46,6 +46,21 @@ describe('API key format', () => {
     expect(parseApiKey(formatApiKey(id, secret))).toEqual({ id, secret });
     for (const bad of ['', 'vsk_', `vsk_${id}`, `vsk_${id}_short`, `key_${id}_${secret}`, `vsk_${id.toUpperCase()}_${secret}`]) {
       expect(parseApiKey(bad)).toBeNull();
+    }
+  });
+});
+
+describe('SFU session grants', () => {
+  it('verifies only for the same room, user and session under the same secret', async () => {
+    const grant = await sfuSessionGrant(SECRET, 'standup', 'usr_1', 'sess1');
+    expect(grant).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await verifySfuSessionGrant(SECRET, 'standup', 'usr_1', 'sess1', grant)).toBe(true);
+    expect(await verifySfuSessionGrant(SECRET, 'retro', 'usr_1', 'sess1', grant)).toBe(false);
+    expect(await verifySfuSessionGrant(SECRET, 'standup', 'usr_2', 'sess1', grant)).toBe(false);
+    expect(await verifySfuSessionGrant(SECRET, 'standup', 'usr_1', 'sess2', grant)).toBe(false);
+    expect(await verifySfuSessionGrant(`${SECRET}x`, 'standup', 'usr_1', 'sess1', grant)).toBe(false);
+    for (const bad of ['', '!!!', grant.slice(0, -1), `${grant}A`]) {
+      expect(await verifySfuSessionGrant(SECRET, 'standup', 'usr_1', 'sess1', bad)).toBe(false);
     }
   });
 });

@@ -1,7 +1,8 @@
 // Authentication (who is calling) runs on every API request; authorization (may they) is per route.
 // Credentials: `Authorization: Bearer <access JWT>` for people, `Authorization: Bearer vsk_…` or
 // `X-API-Key: vsk_…` for servers. A present-but-bad credential is a 401 even on public routes, so a client
-// with a broken token finds out instead of silently browsing anonymously.
+// with a broken token finds out instead of silently browsing anonymously. Browsers' narrow tokens (ingest, room)
+// are recognised by their audience and are good only for the routes that ask for them.
 import type { MiddlewareHandler } from 'hono';
 import { findApiKeyWithOwner, touchApiKeyStatement } from '../../adapters/db/api-keys-repo';
 import { openDatabase } from '../../adapters/db/client';
@@ -69,6 +70,13 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
     c.set('principal', { kind: 'ingest', claims: ingest.claims });
     return next();
   }
+  if (audienceOf(presented) === AUDIENCES.room) {
+    const room = await verifyToken('room', presented, secret);
+    if (!room.ok)
+      throw room.reason === 'expired' ? unauthorized('Room token expired', 'expired') : unauthorized('Invalid room token', 'invalid');
+    c.set('principal', { kind: 'room', claims: room.claims });
+    return next();
+  }
   const result = await verifyToken('access', presented, secret);
   if (!result.ok) {
     throw result.reason === 'expired'
@@ -90,7 +98,7 @@ export function requireAuth(rule: AccessRule): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const principal = c.get('principal');
     if (!principal) throw unauthorized();
-    if (principal.kind === 'ingest') throw new ApiError(403, 'insufficient_scope', 'This token only allows posting metric samples');
+    rejectNarrowTokens(principal);
     if (principal.kind === 'apiKey') {
       if (rule.scope === null) throw forbidden('API keys cannot be used for this operation');
       if (!principal.scopes.includes(rule.scope) && !principal.scopes.includes('admin')) {
@@ -104,12 +112,31 @@ export function requireAuth(rule: AccessRule): MiddlewareHandler<AppEnv> {
   };
 }
 
-export type UserPrincipal = Exclude<Principal, { kind: 'ingest' }>;
+export type UserPrincipal = Exclude<Principal, { kind: 'ingest' } | { kind: 'room' }>;
+
+// Narrow browser tokens on routes that need a user or an API key. A room token is a 401 here: outside the SFU
+// routes of its own room it is not a credential at all.
+function rejectNarrowTokens(principal: Principal): asserts principal is UserPrincipal {
+  if (principal.kind === 'ingest') throw new ApiError(403, 'insufficient_scope', 'This token only allows posting metric samples');
+  if (principal.kind === 'room') throw unauthorized('A room token is only accepted by the SFU routes of its room', 'invalid');
+}
 
 /** The principal of a route guarded by requireAuth (narrowed for handlers). */
 export function principalOf(c: { get(key: 'principal'): Principal | undefined }): UserPrincipal {
   const principal = c.get('principal');
   if (!principal) throw unauthorized();
-  if (principal.kind === 'ingest') throw new ApiError(403, 'insufficient_scope', 'This token only allows posting metric samples');
+  rejectNarrowTokens(principal);
   return principal;
+}
+
+/** Lets through only a room token whose room is the one in the path (the SFU routes). */
+export function requireRoomToken(roomIdOf: (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => string): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const principal = c.get('principal');
+    if (!principal) throw unauthorized('Send the room token from POST /api/v1/tokens/room');
+    if (principal.kind !== 'room')
+      throw new ApiError(403, 'insufficient_scope', 'This route needs a room token from POST /api/v1/tokens/room');
+    if (principal.claims.roomId !== roomIdOf(c)) throw new ApiError(403, 'room_mismatch', 'This room token belongs to another room');
+    return next();
+  };
 }

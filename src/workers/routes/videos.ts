@@ -109,7 +109,7 @@ videoRoutes.openapi(
   async (c) => {
     const video = await findVideo(openDatabase(c.env.DB), c.req.valid('param').id);
     const principal = c.get('principal');
-    const viewer = principal && principal.kind !== 'ingest' ? principal : undefined;
+    const viewer = principal && (principal.kind === 'user' || principal.kind === 'apiKey') ? principal : undefined;
     // A private video someone may not see is reported as missing, so ids of private videos do not leak.
     if (!video || !canView(video, viewer)) throw notFound('Video');
     return c.json(toPublicVideo(video), 200);
