@@ -6,7 +6,15 @@
 import type { MiddlewareHandler } from 'hono';
 import { findApiKeyWithOwner, touchApiKeyStatement } from '../../adapters/db/api-keys-repo';
 import { openDatabase } from '../../adapters/db/client';
-import { AUDIENCES, audienceOf, looksLikeApiKey, parseApiKey, verifyToken } from '../../domain/auth-tokens';
+import {
+  AUDIENCES,
+  audienceOf,
+  type IngestClaims,
+  looksLikeApiKey,
+  parseApiKey,
+  type RoomClaims,
+  verifyToken,
+} from '../../domain/auth-tokens';
 import { sha256Hex } from '../../domain/hash';
 import { constantTimeEqual } from '../../domain/password';
 import { type ApiKeyScope, type Role, roleAtLeast } from '../../domain/roles';
@@ -63,18 +71,14 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
     return next();
   }
   const secret = c.get('config').jwtSecret;
-  if (audienceOf(presented) === AUDIENCES.ingest) {
-    const ingest = await verifyToken('ingest', presented, secret);
-    if (!ingest.ok)
-      throw ingest.reason === 'expired' ? unauthorized('Ingest token expired', 'expired') : unauthorized('Invalid ingest token', 'invalid');
-    c.set('principal', { kind: 'ingest', claims: ingest.claims });
-    return next();
-  }
-  if (audienceOf(presented) === AUDIENCES.room) {
-    const room = await verifyToken('room', presented, secret);
-    if (!room.ok)
-      throw room.reason === 'expired' ? unauthorized('Room token expired', 'expired') : unauthorized('Invalid room token', 'invalid');
-    c.set('principal', { kind: 'room', claims: room.claims });
+  // Scoped browser tokens (one session's metrics, one room) are recognised by their audience.
+  const audience = audienceOf(presented);
+  if (audience === AUDIENCES.ingest || audience === AUDIENCES.room) {
+    const kind = audience === AUDIENCES.ingest ? 'ingest' : 'room';
+    const label = kind === 'ingest' ? 'Ingest' : 'Room';
+    const scoped = await verifyToken(kind, presented, secret);
+    if (!scoped.ok) throw unauthorized(`${label} token ${scoped.reason === 'expired' ? 'expired' : 'is invalid'}`, scoped.reason);
+    c.set('principal', kind === 'ingest' ? { kind, claims: scoped.claims as IngestClaims } : { kind, claims: scoped.claims as RoomClaims });
     return next();
   }
   const result = await verifyToken('access', presented, secret);
