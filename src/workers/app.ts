@@ -21,8 +21,10 @@ import { authRoutes } from './routes/auth';
 import { healthRoutes } from './routes/health';
 import { iceServerRoutes } from './routes/ice-servers';
 import { monitoringRoutes } from './routes/monitoring';
+import { roomRoutes } from './routes/rooms';
 import { SFU_GRANT_HEADER, sfuRoutes } from './routes/sfu';
 import { tokenRoutes } from './routes/tokens';
+import { trackerRoutes } from './routes/tracker';
 import { videoRoutes } from './routes/videos';
 
 export const API_PREFIX = '/api/v1';
@@ -82,6 +84,8 @@ export function createApp() {
     alertRoutes,
     iceServerRoutes,
     sfuRoutes,
+    roomRoutes,
+    trackerRoutes,
   ]) {
     app.route(API_PREFIX, routes);
   }

@@ -1,0 +1,299 @@
+// `npm run package-video -- input.mp4 [options]`: encodes a video into an HLS ladder (H.264/AAC) and writes the
+// integrity manifest peers' segments are checked against. Run with --help for the options.
+// Exit codes: 0 packaged, 1 ffmpeg is missing, the media is unreadable or encoding failed, 2 invalid command line.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { FileDigest, IntegrityManifest, LadderPlan, PlannedRendition, VariantStream } from '../src/domain/packaging';
+import {
+  AAC_LC_CODEC,
+  avcCodecString,
+  buildManifest,
+  buildMasterPlaylist,
+  chooseLadder,
+  DEFAULT_RENDITIONS,
+  measureBandwidth,
+  parseMediaPlaylist,
+  RENDITION_PRESETS,
+  resolveRelative,
+  UnknownRenditionError,
+} from '../src/domain/packaging';
+import { CommandFailed, parseOrUsage, runCli, UsageError } from './lib/cli';
+import type { ProbedStream } from './lib/ffmpeg';
+import { frameRate, probe, requireFfmpeg, runFfmpeg } from './lib/ffmpeg';
+
+const USAGE = `Usage: npm run package-video -- <input> [options]
+
+Encodes <input> into an adaptive HLS ladder (H.264 + AAC) and writes an integrity manifest.
+
+Options:
+  --out DIR               output directory, must be empty or absent (default: <input name>-hls beside the input)
+  --renditions LIST       comma-separated, from ${RENDITION_PRESETS.map((preset) => preset.name).join(', ')} (default: ${DEFAULT_RENDITIONS.join(',')});
+                          renditions taller than the source are skipped, never upscaled
+  --segment-seconds N     target segment duration, 1-30 (default: 4)
+  --format fmp4|ts        fragmented MP4 with an init segment, or MPEG-TS (default: fmp4)
+  --video-id ID           catalog id recorded in the manifest
+
+Output: DIR/master.m3u8, DIR/<rendition>/index.m3u8 with its segments, DIR/manifest.json.
+Exit codes: 0 packaged, 1 ffmpeg missing, unreadable media or encoding failed, 2 invalid command line.`;
+
+export type SegmentFormat = 'fmp4' | 'ts';
+
+export interface PackageOptions {
+  input: string;
+  out: string;
+  renditions: string[];
+  segmentSeconds: number;
+  format: SegmentFormat;
+  videoId?: string | undefined;
+  onProgress?: (fraction: number) => void;
+  log?: (line: string) => void;
+}
+
+async function sha256OfFile(path: string): Promise<{ bytes: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(path)) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).byteLength;
+  }
+  return { bytes, sha256: hash.digest('hex') };
+}
+
+/** Digest of a file inside the package, recorded under its package-relative path. */
+async function digest(outDir: string, relativePath: string): Promise<FileDigest> {
+  const { bytes, sha256 } = await sha256OfFile(join(outDir, ...relativePath.split('/')));
+  return { path: relativePath, bytes, sha256 };
+}
+
+/**
+ * The ffmpeg arguments for one pass that decodes the source once and writes every rendition. Keyframes are
+ * forced at every segment boundary and scene-cut keyframes are off (`-sc_threshold 0`, GOP = segment length),
+ * so every segment starts with a keyframe at the same instant in every rendition: players can switch
+ * renditions at any segment, and each segment decodes on its own (x264's GOPs are closed by default).
+ */
+export function ffmpegArguments(options: {
+  input: string;
+  outDir: string;
+  renditions: readonly PlannedRendition[];
+  segmentSeconds: number;
+  format: SegmentFormat;
+  framesPerSecond: number | undefined;
+  hasAudio: boolean;
+}): string[] {
+  const { renditions, segmentSeconds } = options;
+  const split = `[0:v]split=${renditions.length}${renditions.map((_, index) => `[in${index}]`).join('')}`;
+  const scales = renditions.map((rendition, index) => `[in${index}]scale=${rendition.width}:${rendition.height},setsar=1[v${index}]`);
+  const args = ['-y', '-i', options.input, '-filter_complex', [split, ...scales].join(';')];
+  const gop = options.framesPerSecond ? Math.max(1, Math.round(options.framesPerSecond * segmentSeconds)) : undefined;
+  const segmentExtension = options.format === 'fmp4' ? 'm4s' : 'ts';
+  renditions.forEach((rendition, index) => {
+    const dir = join(options.outDir, rendition.name);
+    args.push('-map', `[v${index}]`);
+    if (options.hasAudio) args.push('-map', '0:a:0');
+    args.push(
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-pix_fmt',
+      'yuv420p',
+      '-b:v',
+      `${rendition.videoBitrateKbps}k`,
+      '-maxrate',
+      `${Math.round(rendition.videoBitrateKbps * 1.07)}k`,
+      '-bufsize',
+      `${rendition.videoBitrateKbps * 2}k`,
+      '-sc_threshold',
+      '0',
+      '-force_key_frames',
+      `expr:gte(t,n_forced*${segmentSeconds})`,
+    );
+    if (gop) args.push('-g', String(gop), '-keyint_min', String(gop));
+    if (options.hasAudio) args.push('-c:a', 'aac', '-b:a', `${rendition.audioBitrateKbps}k`, '-ac', '2');
+    args.push(
+      '-f',
+      'hls',
+      '-hls_time',
+      String(segmentSeconds),
+      '-hls_playlist_type',
+      'vod',
+      '-hls_flags',
+      'independent_segments',
+      '-hls_segment_type',
+      options.format === 'fmp4' ? 'fmp4' : 'mpegts',
+      '-hls_segment_filename',
+      join(dir, `seg_%05d.${segmentExtension}`),
+    );
+    if (options.format === 'fmp4') args.push('-hls_fmp4_init_filename', 'init.mp4');
+    args.push(join(dir, 'index.m3u8'));
+  });
+  return args;
+}
+
+async function isEmptyOrAbsent(dir: string): Promise<boolean> {
+  try {
+    return (await readdir(dir)).length === 0;
+  } catch (error) {
+    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return true;
+    throw error;
+  }
+}
+
+export interface PackageResult {
+  manifest: IntegrityManifest;
+  plan: LadderPlan;
+  outDir: string;
+}
+
+export async function packageVideo(options: PackageOptions): Promise<PackageResult> {
+  const log = options.log ?? (() => {});
+  const input = resolve(options.input);
+  const outDir = resolve(options.out);
+  const inputStat = await stat(input).catch(() => undefined);
+  if (!inputStat?.isFile()) throw new UsageError(`input not found: ${options.input}`);
+  if (!(await isEmptyOrAbsent(outDir))) throw new UsageError(`output directory is not empty: ${options.out} (choose another --out)`);
+  await requireFfmpeg();
+
+  const media = await probe(input);
+  const video = media.streams.find((stream) => stream.codec_type === 'video');
+  const hasAudio = media.streams.some((stream) => stream.codec_type === 'audio');
+  const durationSeconds = Number(media.format.duration);
+  if (!video?.width || !video.height) throw new CommandFailed(`no video stream in ${options.input}`);
+  if (!(durationSeconds > 0)) throw new CommandFailed(`cannot tell the duration of ${options.input}`);
+
+  let plan: LadderPlan;
+  try {
+    plan = chooseLadder({ width: video.width, height: video.height }, options.renditions);
+  } catch (error) {
+    if (error instanceof UnknownRenditionError) throw new UsageError(error.message);
+    throw error;
+  }
+  log(
+    `source ${basename(input)}: ${video.width}x${video.height}, ${durationSeconds.toFixed(2)} s${hasAudio ? '' : ', no audio'}; ` +
+      `renditions ${plan.renditions.map((r) => `${r.name} (${r.width}x${r.height})`).join(', ')}`,
+  );
+  if (plan.skipped.length > 0) log(`skipped (would upscale the ${video.height}p source): ${plan.skipped.join(', ')}`);
+
+  for (const rendition of plan.renditions) await mkdir(join(outDir, rendition.name), { recursive: true });
+  try {
+    await runFfmpeg(
+      ffmpegArguments({
+        input,
+        outDir,
+        renditions: plan.renditions,
+        segmentSeconds: options.segmentSeconds,
+        format: options.format,
+        framesPerSecond: frameRate(video),
+        hasAudio,
+      }),
+      { durationSeconds, ...(options.onProgress ? { onProgress: options.onProgress } : {}) },
+    );
+  } catch (error) {
+    // The directory was empty or absent before: what is in it now is a half-written package.
+    await rm(outDir, { recursive: true, force: true });
+    throw error;
+  }
+
+  const source = { name: basename(input), ...(await sha256OfFile(input)), durationSeconds, width: video.width, height: video.height };
+  const renditions = [];
+  const variants: VariantStream[] = [];
+  for (const rendition of plan.renditions) {
+    const playlistPath = `${rendition.name}/index.m3u8`;
+    const playlist = parseMediaPlaylist(await readFile(join(outDir, rendition.name, 'index.m3u8'), 'utf8'));
+    const init = playlist.map ? await digest(outDir, resolveRelative(playlistPath, playlist.map.uri)) : undefined;
+    const segments = [];
+    for (const segment of playlist.segments) {
+      segments.push({ ...(await digest(outDir, resolveRelative(playlistPath, segment.uri))), durationSeconds: segment.durationSeconds });
+    }
+    const encoded = await probe(join(outDir, rendition.name, 'index.m3u8'));
+    const encodedVideo: ProbedStream = encoded.streams.find((stream) => stream.codec_type === 'video') ?? {};
+    const avc = avcCodecString(encodedVideo.profile ?? '', encodedVideo.level ?? 0);
+    if (!avc) throw new CommandFailed(`unexpected H.264 profile/level in ${playlistPath}: ${encodedVideo.profile} ${encodedVideo.level}`);
+    const codecs = hasAudio ? `${avc},${AAC_LC_CODEC}` : avc;
+    const resolution = `${encodedVideo.width ?? rendition.width}x${encodedVideo.height ?? rendition.height}`;
+    const bandwidth = measureBandwidth(segments, init?.bytes);
+    renditions.push({ name: rendition.name, resolution, codecs, playlist: playlistPath, bandwidth: bandwidth.peak, init, segments });
+    const fps = frameRate(encodedVideo);
+    variants.push({
+      uri: playlistPath,
+      bandwidth: bandwidth.peak,
+      averageBandwidth: bandwidth.average,
+      resolution,
+      codecs,
+      ...(fps ? { frameRate: fps } : {}),
+    });
+  }
+
+  const manifest = buildManifest({ videoId: options.videoId, createdAt: new Date(), source, renditions });
+  await writeFile(join(outDir, 'master.m3u8'), buildMasterPlaylist(variants));
+  await writeFile(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return { manifest, plan, outDir };
+}
+
+function parseOptions(argv: string[]): PackageOptions | undefined {
+  const { values, positionals } = parseOrUsage(() =>
+    parseArgs({
+      args: argv,
+      options: {
+        out: { type: 'string' },
+        renditions: { type: 'string' },
+        'segment-seconds': { type: 'string' },
+        format: { type: 'string' },
+        'video-id': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      allowPositionals: true,
+      strict: true,
+    }),
+  );
+  if (values.help) return undefined;
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing input file' : 'give exactly one input file');
+  const input = positionals[0] as string;
+  const segmentSeconds = Number(values['segment-seconds'] ?? 4);
+  if (!Number.isInteger(segmentSeconds) || segmentSeconds < 1 || segmentSeconds > 30) {
+    throw new UsageError(`--segment-seconds must be a whole number from 1 to 30 (got ${values['segment-seconds']})`);
+  }
+  const format = values.format ?? 'fmp4';
+  if (format !== 'fmp4' && format !== 'ts') throw new UsageError(`--format must be fmp4 or ts (got ${format})`);
+  const renditions = (values.renditions ?? DEFAULT_RENDITIONS.join(','))
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  if (renditions.length === 0) throw new UsageError('--renditions must name at least one rendition');
+  const out = values.out ?? join(dirname(input), `${basename(input, extname(input))}-hls`);
+  return { input, out, renditions, segmentSeconds, format, videoId: values['video-id'] };
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  if (!options) {
+    console.log(USAGE);
+    return;
+  }
+  let reported = -1;
+  const result = await packageVideo({
+    ...options,
+    log: (line) => console.log(line),
+    onProgress: (fraction) => {
+      // One line per 10 %: readable in a terminal and in CI logs alike.
+      const percent = Math.floor(fraction * 10) * 10;
+      if (percent > reported) {
+        reported = percent;
+        console.log(`encoding ${percent}%`);
+      }
+    },
+  });
+  const files = result.manifest.renditions.reduce((count, rendition) => count + rendition.segments.length + (rendition.init ? 1 : 0), 0);
+  console.log(
+    `packaged ${result.manifest.renditions.map((rendition) => rendition.name).join(', ')} (${files} files hashed) into ${result.outDir}`,
+  );
+  console.log(`master playlist: ${join(result.outDir, 'master.m3u8')}`);
+  console.log(`integrity manifest: ${join(result.outDir, 'manifest.json')}`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
+  runCli(main, '(npm run package-video -- --help lists the options)');

@@ -1,0 +1,35 @@
+// GET /api/v1/tracker/{videoId}: the WebTorrent tracker announce URL of one video (WebSocket upgrade).
+// Stock clients (bittorrent-tracker, p2p-media-loader) open a plain `ws(s)://…/api/v1/tracker/<videoId>` with no
+// custom headers, so the route needs no credential. It is private all the same: only videos that exist in D1 and
+// are public or unlisted get a swarm; anything else is a 404 in the API error shape before any upgrade.
+// Not part of the OpenAPI document: OpenAPI 3.1 cannot describe a WebSocket protocol, and the README documents it.
+
+import { openDatabase } from '../../adapters/db/client';
+import { findVideo } from '../../adapters/db/videos-repo';
+import { SWARM_COLO_HEADER, SWARM_COUNTRY_HEADER } from '../../durable-objects/swarm-tracker';
+import { ApiError, notFound } from '../errors';
+import { createRouter } from '../openapi';
+
+export const trackerRoutes = createRouter();
+
+// Video ids are short; a longer path segment cannot name one, so it is answered without touching D1.
+const MAX_VIDEO_ID_LENGTH = 64;
+
+trackerRoutes.get('/tracker/:videoId', async (c) => {
+  const videoId = c.req.param('videoId');
+  const video = videoId.length <= MAX_VIDEO_ID_LENGTH ? await findVideo(openDatabase(c.env.DB), videoId) : undefined;
+  if (!video || video.visibility === 'private') throw notFound('Video');
+  if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') {
+    throw new ApiError(426, 'upgrade_required', 'The tracker speaks the WebTorrent protocol over a WebSocket');
+  }
+  // Only what the object needs, set by us: a client cannot claim another colo through these headers.
+  const cf = c.req.raw.cf as { colo?: unknown; country?: unknown } | undefined;
+  const headers = new Headers({ Upgrade: 'websocket' });
+  if (typeof cf?.colo === 'string') headers.set(SWARM_COLO_HEADER, cf.colo.slice(0, 8));
+  if (typeof cf?.country === 'string') headers.set(SWARM_COUNTRY_HEADER, cf.country.slice(0, 2));
+  const stub = c.env.SWARM_TRACKER.get(c.env.SWARM_TRACKER.idFromName(video.id));
+  const upgraded = await stub.fetch(new Request('https://swarm-tracker.internal/connect', { headers }));
+  if (!upgraded.webSocket) return upgraded;
+  // A fresh Response: the object's has immutable headers, and the security-headers middleware still sets its own.
+  return new Response(null, { status: 101, webSocket: upgraded.webSocket });
+});

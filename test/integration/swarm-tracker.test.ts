@@ -1,0 +1,272 @@
+// The swarm tracker end to end inside workerd: WebSocket clients upgrade through the Worker's real fetch handler
+// (D1 check, Durable Object, hibernatable sockets) and speak the frames a stock WebTorrent client sends.
+import { createExecutionContext, runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SwarmTracker } from '../../src/durable-objects/swarm-tracker';
+import worker from '../../src/workers/index';
+import { api, BASE, signUp } from './helpers';
+
+type Frame = Record<string, any>;
+
+const openSockets: WebSocket[] = [];
+afterEach(() => {
+  for (const socket of openSockets.splice(0)) {
+    try {
+      socket.close(1000, 'test over');
+    } catch {
+      // already closed by the test
+    }
+  }
+});
+
+async function createVideo(visibility: 'public' | 'unlisted' | 'private' = 'public') {
+  const creator = await signUp('creator');
+  const response = await api('POST', '/api/v1/videos', {
+    token: creator.accessToken,
+    body: { title: 'Swarm test', language: 'en', visibility },
+  });
+  if (response.status !== 201) throw new Error(`create failed: ${JSON.stringify(response.body)}`);
+  return response.body.id as string;
+}
+
+/** One tracker client: its socket and an inbox that later frames can be awaited from. */
+async function connect(videoId: string, cf: { colo?: string; country?: string } = {}) {
+  const request = new Request(`${BASE}/api/v1/tracker/${videoId}`, { headers: { Upgrade: 'websocket' }, cf });
+  const response = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, env, createExecutionContext());
+  expect(response.status).toBe(101);
+  const socket = response.webSocket;
+  if (!socket) throw new Error('no webSocket on the upgrade response');
+  socket.accept();
+  openSockets.push(socket);
+  const inbox: Frame[] = [];
+  let wake: (() => void) | null = null;
+  socket.addEventListener('message', (event) => {
+    inbox.push(JSON.parse(event.data as string));
+    wake?.();
+  });
+  return {
+    send(frame: unknown) {
+      socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    },
+    /** The first queued frame matching `predicate` (removed from the inbox), waiting up to 2 s for it. */
+    async next(predicate: (frame: Frame) => boolean = () => true): Promise<Frame> {
+      const deadline = Date.now() + 2_000;
+      for (;;) {
+        const index = inbox.findIndex(predicate);
+        if (index >= 0) return inbox.splice(index, 1)[0] as Frame;
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) throw new Error(`no matching frame; inbox: ${JSON.stringify(inbox)}`);
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, remaining);
+        });
+      }
+    },
+    inbox,
+    close() {
+      socket.close(1000, 'done');
+    },
+  };
+}
+
+// Binary 20-char ids, as bittorrent-tracker clients send them.
+const INFO_HASH = '\x12\x34\x00\xfe\xffinfo-hash-bin\x01';
+const peerId = (name: string) => `-WW0208-${name}`.padEnd(20, '\x00');
+const offer = (n: number) => ({ type: 'offer', sdp: `v=0\r\no=offer-${n}\r\n` });
+const announceStarted = (peer: string, extra: Frame = {}) => ({
+  action: 'announce',
+  info_hash: INFO_HASH,
+  peer_id: peer,
+  numwant: 0,
+  uploaded: 0,
+  downloaded: 0,
+  left: 1000,
+  event: 'started',
+  offers: [],
+  ...extra,
+});
+const isAnnounceReply = (frame: Frame) => frame.action === 'announce' && 'interval' in frame;
+
+describe('swarm tracker', () => {
+  it('answers an unknown or private video with 404 in the API error shape, before any upgrade', async () => {
+    for (const videoId of ['no-such-video', await createVideo('private')]) {
+      const response = await api('GET', `/api/v1/tracker/${videoId}`, { headers: { Upgrade: 'websocket' } });
+      expect(response.status).toBe(404);
+      expect(response.body.error.code).toBe('not_found');
+    }
+  });
+
+  it('asks for a WebSocket when a known video is fetched without an upgrade', async () => {
+    const response = await api('GET', `/api/v1/tracker/${await createVideo('unlisted')}`);
+    expect(response.status).toBe(426);
+    expect(response.body.error.code).toBe('upgrade_required');
+  });
+
+  it('relays an offer to another member and the answer back to the offerer', async () => {
+    const videoId = await createVideo();
+    const alice = await connect(videoId);
+    const bob = await connect(videoId);
+    alice.send(announceStarted(peerId('alice')));
+    expect(await alice.next(isAnnounceReply)).toEqual({
+      action: 'announce',
+      interval: 120,
+      info_hash: INFO_HASH,
+      complete: 0,
+      incomplete: 1,
+    });
+
+    const offerId = '\x00\xffbinary-offer-id\x7f';
+    bob.send(announceStarted(peerId('bob'), { numwant: 1, offers: [{ offer_id: offerId, offer: offer(1) }] }));
+    expect(await bob.next(isAnnounceReply)).toMatchObject({ complete: 0, incomplete: 2 });
+    expect(await alice.next((frame) => 'offer' in frame)).toEqual({
+      action: 'announce',
+      offer: offer(1),
+      offer_id: offerId,
+      peer_id: peerId('bob'),
+      info_hash: INFO_HASH,
+    });
+
+    const answer = { type: 'answer', sdp: 'v=0\r\no=answer\r\n' };
+    alice.send({
+      action: 'announce',
+      info_hash: INFO_HASH,
+      peer_id: peerId('alice'),
+      to_peer_id: peerId('bob'),
+      offer_id: offerId,
+      answer,
+    });
+    expect(await bob.next((frame) => 'answer' in frame)).toEqual({
+      action: 'announce',
+      answer,
+      offer_id: offerId,
+      peer_id: peerId('alice'),
+      info_hash: INFO_HASH,
+    });
+    // An answer-only announce gets no reply of its own, as with bittorrent-tracker.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(alice.inbox.filter(isAnnounceReply)).toEqual([]);
+  });
+
+  it('sends offers to members in the same colo first', async () => {
+    const videoId = await createVideo();
+    const faraway = await connect(videoId, { colo: 'IAD', country: 'US' });
+    const neighbour = await connect(videoId, { colo: 'FRA', country: 'DE' });
+    const newcomer = await connect(videoId, { colo: 'FRA', country: 'DE' });
+    faraway.send(announceStarted(peerId('faraway'), { uploaded: 10_000_000 }));
+    await faraway.next(isAnnounceReply);
+    neighbour.send(announceStarted(peerId('neighbour')));
+    await neighbour.next(isAnnounceReply);
+    newcomer.send(announceStarted(peerId('newcomer'), { numwant: 1, offers: [{ offer_id: 'o1', offer: offer(1) }] }));
+    expect(await neighbour.next((frame) => 'offer' in frame)).toMatchObject({ peer_id: peerId('newcomer'), offer_id: 'o1' });
+    expect(faraway.inbox.filter((frame) => 'offer' in frame)).toEqual([]);
+  });
+
+  it('scrapes seeders, leechers and completed downloads; stopped removes the peer', async () => {
+    const videoId = await createVideo();
+    const seeder = await connect(videoId);
+    const leecher = await connect(videoId);
+    seeder.send(announceStarted(peerId('seeder')));
+    await seeder.next(isAnnounceReply);
+    seeder.send(announceStarted(peerId('seeder'), { event: 'completed', left: 0 }));
+    expect(await seeder.next(isAnnounceReply)).toMatchObject({ complete: 1, incomplete: 0 });
+    leecher.send(announceStarted(peerId('leecher')));
+    await leecher.next(isAnnounceReply);
+
+    leecher.send({ action: 'scrape', info_hash: INFO_HASH });
+    expect(await leecher.next((frame) => frame.action === 'scrape')).toEqual({
+      action: 'scrape',
+      files: { [INFO_HASH]: { complete: 1, incomplete: 1, downloaded: 1 } },
+    });
+
+    seeder.send(announceStarted(peerId('seeder'), { event: 'stopped' }));
+    expect(await seeder.next(isAnnounceReply)).toMatchObject({ complete: 0, incomplete: 1 });
+    leecher.send({ action: 'scrape', info_hash: [INFO_HASH, 'other-hash'] });
+    expect(await leecher.next((frame) => frame.action === 'scrape')).toEqual({
+      action: 'scrape',
+      files: { [INFO_HASH]: { complete: 0, incomplete: 1, downloaded: 1 }, 'other-hash': { complete: 0, incomplete: 0, downloaded: 0 } },
+    });
+  });
+
+  it('keeps one swarm per info_hash on a shared socket and forgets a closed socket', async () => {
+    const videoId = await createVideo();
+    const viewer = await connect(videoId);
+    const other = await connect(videoId);
+    viewer.send(announceStarted(peerId('viewer'), { info_hash: 'stream-720p' }));
+    await viewer.next(isAnnounceReply);
+    viewer.send(announceStarted(peerId('viewer'), { info_hash: 'stream-1080p' }));
+    await viewer.next(isAnnounceReply);
+    other.send({ action: 'scrape' });
+    expect((await other.next((frame) => frame.action === 'scrape')).files).toEqual({
+      'stream-720p': { complete: 0, incomplete: 1, downloaded: 0 },
+      'stream-1080p': { complete: 0, incomplete: 1, downloaded: 0 },
+    });
+
+    viewer.close();
+    const tracker = env.SWARM_TRACKER.get(env.SWARM_TRACKER.idFromName(videoId));
+    await expect.poll(() => tracker.swarmStats(), { timeout: 2_000 }).toEqual({});
+  });
+
+  it("rebuilds the swarms from the sockets' attachments after the object forgets its memory", async () => {
+    const videoId = await createVideo();
+    const alice = await connect(videoId, { colo: 'FRA', country: 'DE' });
+    const bob = await connect(videoId, { colo: 'FRA', country: 'DE' });
+    alice.send(announceStarted(peerId('alice'), { left: 0, uploaded: 42 }));
+    await alice.next(isAnnounceReply);
+    // What waking from hibernation looks like to the object: a fresh instance with only its sockets left.
+    const stub = env.SWARM_TRACKER.get(env.SWARM_TRACKER.idFromName(videoId));
+    await runInDurableObject(stub, (instance: SwarmTracker) => {
+      const memory = instance as unknown as { membership: unknown; socketsById: Map<string, WebSocket> };
+      memory.membership = null;
+      memory.socketsById.clear();
+    });
+    bob.send(announceStarted(peerId('bob'), { numwant: 1, offers: [{ offer_id: 'o1', offer: offer(1) }] }));
+    expect(await bob.next(isAnnounceReply)).toMatchObject({ complete: 1, incomplete: 1 });
+    expect(await alice.next((frame) => 'offer' in frame)).toMatchObject({ peer_id: peerId('bob'), offer_id: 'o1' });
+  });
+
+  it('never matches a peer reported bad', async () => {
+    const videoId = await createVideo();
+    const bad = await connect(videoId);
+    const good = await connect(videoId);
+    const newcomer = await connect(videoId);
+    bad.send(announceStarted(peerId('bad'), { uploaded: 1e9 }));
+    await bad.next(isAnnounceReply);
+    good.send(announceStarted(peerId('good')));
+    await good.next(isAnnounceReply);
+    await env.SWARM_TRACKER.get(env.SWARM_TRACKER.idFromName(videoId)).reportBadPeer(INFO_HASH, peerId('bad'));
+
+    newcomer.send(
+      announceStarted(peerId('newcomer'), {
+        numwant: 2,
+        offers: [
+          { offer_id: 'o1', offer: offer(1) },
+          { offer_id: 'o2', offer: offer(2) },
+        ],
+      }),
+    );
+    expect(await good.next((frame) => 'offer' in frame)).toMatchObject({ offer_id: 'o1' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(bad.inbox.filter((frame) => 'offer' in frame)).toEqual([]);
+  });
+
+  it('answers malformed frames with a failure reason and keeps serving the socket', async () => {
+    const client = await connect(await createVideo());
+    client.send('{not json');
+    expect(await client.next()).toEqual({ 'failure reason': 'invalid JSON' });
+    client.send({ action: 'announce', info_hash: INFO_HASH });
+    expect(await client.next()).toMatchObject({ 'failure reason': expect.stringContaining('peer_id'), info_hash: INFO_HASH });
+    client.send({ action: 'dance' });
+    expect(await client.next()).toEqual({ 'failure reason': 'unknown action' });
+    client.send(announceStarted(peerId('still-here')));
+    expect(await client.next(isAnnounceReply)).toMatchObject({ incomplete: 1 });
+  });
+
+  it('rate-limits a socket that floods announces', async () => {
+    const client = await connect(await createVideo());
+    for (let index = 0; index < 15; index += 1) client.send(announceStarted(peerId('flood')));
+    expect(await client.next((frame) => 'failure reason' in frame)).toMatchObject({
+      'failure reason': expect.stringContaining('slow down'),
+    });
+  });
+});
