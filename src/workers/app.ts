@@ -25,6 +25,7 @@ import { roomRoutes } from './routes/rooms';
 import { SFU_GRANT_HEADER, sfuRoutes } from './routes/sfu';
 import { tokenRoutes } from './routes/tokens';
 import { trackerRoutes } from './routes/tracker';
+import { videoFileRoutes } from './routes/video-files';
 import { videoRoutes } from './routes/videos';
 
 export const API_PREFIX = '/api/v1';
@@ -60,13 +61,17 @@ export function createApp() {
       maxAge: 600,
     }),
   );
+  // Uploaded video files are bounded by their manifest entry instead (routes/video-files.ts checks Content-Length).
+  const videoFileUpload = new RegExp(`^${API_PREFIX}/videos/[^/]+/files/`);
   app.use(`${API_PREFIX}/*`, async (c, next) =>
-    bodyLimit({
-      maxSize: c.get('config').maxBodyBytes,
-      onError: () => {
-        throw new ApiError(413, 'payload_too_large', `Request body exceeds ${c.get('config').maxBodyBytes} bytes`);
-      },
-    })(c, next),
+    c.req.method === 'PUT' && videoFileUpload.test(c.req.path)
+      ? next()
+      : bodyLimit({
+          maxSize: c.get('config').maxBodyBytes,
+          onError: () => {
+            throw new ApiError(413, 'payload_too_large', `Request body exceeds ${c.get('config').maxBodyBytes} bytes`);
+          },
+        })(c, next),
   );
   app.use(`${API_PREFIX}/*`, authenticate);
 
@@ -76,6 +81,7 @@ export function createApp() {
     apiKeyRoutes,
     tokenRoutes,
     videoRoutes,
+    videoFileRoutes,
     adminRoutes,
     analyticsIngestRoutes,
     analyticsQueryRoutes,

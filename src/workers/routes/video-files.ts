@@ -1,0 +1,359 @@
+// The files of a packaged video: creators upload the integrity manifest, then every file it lists, then
+// publish; players fetch playlists and segments from the edge cache, falling back to R2, with Range support.
+//
+// The file routes carry a path with slashes (`360p/seg_00000.m4s`), which an OpenAPI path parameter cannot
+// express, so they are plain Hono routes described in the OpenAPI registry by hand below.
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { openDatabase } from '../../adapters/db/client';
+import { findVideo, toPublicVideo, updateVideoStatements, type VideoWithCreator } from '../../adapters/db/videos-repo';
+import { getManifest, getVideoFile, headVideoFile, MANIFEST_PATH, putManifest, putVideoFile } from '../../adapters/r2-video-store';
+import { canEdit, canView } from '../../domain/catalog';
+import { type FileDigest, type IntegrityManifest, MANIFEST_VERSION, manifestFiles } from '../../domain/packaging/manifest';
+import type { AppEnv } from '../env';
+import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors';
+import { principalOf, requireAuth } from '../middleware/auth';
+import { bearerOrKeySecurity, createRouter, ErrorSchema, errorResponses, jsonBody, jsonResponse } from '../openapi';
+import { VideoIdParam, VideoSchema } from '../schemas';
+
+export const videoFileRoutes = createRouter();
+
+const MAX_PATH_LENGTH = 200;
+const MAX_FILE_BYTES = 100 * 1024 * 1024;
+/** Playlists are not in the manifest's digests; they are small text files, capped here. */
+const MAX_PLAYLIST_BYTES = 256 * 1024;
+const MASTER_PLAYLIST = 'master.m3u8';
+
+/** Relative, `/`-separated, no empty, `.` or `..` segment, and only characters the packager writes. */
+export function isSafeRelativePath(path: string): boolean {
+  if (path.length === 0 || path.length > MAX_PATH_LENGTH) return false;
+  return path.split('/').every((part) => /^[A-Za-z0-9._-]+$/.test(part) && part !== '.' && part !== '..');
+}
+
+const RelativePath = z
+  .string()
+  .refine(isSafeRelativePath, 'Must be a relative path without "..", made of letters, digits, ".", "_" and "-"');
+const Sha256Hex = z
+  .string()
+  .regex(/^[0-9a-fA-F]{64}$/, 'Not a SHA-256 hex digest')
+  .transform((hex) => hex.toLowerCase());
+const Bytes = z.number().int().min(0).max(MAX_FILE_BYTES);
+const FileDigestSchema = z.strictObject({ path: RelativePath, bytes: Bytes, sha256: Sha256Hex });
+
+// Mirrors IntegrityManifest (src/domain/packaging/manifest.ts); the typed assignment in the manifest route keeps
+// them in step.
+export const ManifestSchema = z
+  .strictObject({
+    version: z.literal(MANIFEST_VERSION),
+    videoId: z.string().max(64).optional(),
+    createdAt: z.iso.datetime({ offset: true }),
+    source: z.strictObject({
+      name: z.string().min(1).max(255),
+      bytes: z.number().int().min(0),
+      sha256: Sha256Hex,
+      durationSeconds: z.number().min(0).max(86_400),
+      width: z.number().int().min(1).max(16_384),
+      height: z.number().int().min(1).max(16_384),
+    }),
+    renditions: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1).max(32),
+          bandwidth: z.number().int().min(1),
+          resolution: z.string().regex(/^\d{1,5}x\d{1,5}$/),
+          codecs: z.string().min(1).max(200),
+          playlist: RelativePath,
+          init: FileDigestSchema.optional(),
+          segments: z
+            .array(
+              FileDigestSchema.extend({
+                index: z.number().int().min(0),
+                durationSeconds: z.number().min(0).max(3600),
+                cid: z.string().max(128).nullable(),
+              }),
+            )
+            .min(1)
+            .max(5000),
+        }),
+      )
+      .min(1)
+      .max(12),
+  })
+  .superRefine((manifest, context) => {
+    const paths = [
+      MANIFEST_PATH,
+      MASTER_PLAYLIST,
+      ...manifest.renditions.map((rendition) => rendition.playlist),
+      ...manifestFiles(manifest as IntegrityManifest).map((file) => file.path),
+    ];
+    const seen = new Set<string>();
+    for (const path of paths) {
+      if (seen.has(path)) context.addIssue({ code: 'custom', message: `Path listed twice or reserved: ${path}`, path: ['renditions'] });
+      seen.add(path);
+    }
+  })
+  .openapi('IntegrityManifest');
+
+async function editableVideo(c: Context<AppEnv>, id: string): Promise<VideoWithCreator> {
+  const principal = principalOf(c);
+  const video = await findVideo(openDatabase(c.env.DB), id);
+  if (!video || !canView(video, principal)) throw notFound('Video');
+  if (!canEdit(video, principal)) throw forbidden('Only the creator of this video or an admin can upload its files');
+  return video;
+}
+
+async function setStatus(c: Context<AppEnv>, id: string, status: VideoWithCreator['status']) {
+  const db = openDatabase(c.env.DB);
+  await db.batch(updateVideoStatements(db, id, { status, updatedAt: Date.now() }) as [ReturnType<typeof updateVideoStatements>[number]]);
+}
+
+videoFileRoutes.openapi(
+  createRoute({
+    method: 'put',
+    path: '/videos/{id}/manifest',
+    tags: ['Video files'],
+    summary: 'Upload the integrity manifest of a packaged video (its creator or an admin); the video becomes "processing"',
+    security: bearerOrKeySecurity,
+    middleware: [requireAuth({ role: 'creator', scope: 'catalog:write' })] as const,
+    request: { params: VideoIdParam, body: jsonBody(ManifestSchema, 'manifest.json as written by npm run package-video') },
+    responses: { 200: jsonResponse(VideoSchema, 'Stored; upload the listed files next'), ...errorResponses(400, 401, 403, 404, 413) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param');
+    await editableVideo(c, id);
+    const manifest: IntegrityManifest = c.req.valid('json');
+    await putManifest(c.env.UPLOADS, id, manifest);
+    await setStatus(c, id, 'processing');
+    const video = await findVideo(openDatabase(c.env.DB), id);
+    if (!video) throw notFound('Video');
+    return c.json(toPublicVideo(video), 200);
+  },
+);
+
+videoFileRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/videos/{id}/publish',
+    tags: ['Video files'],
+    summary: 'Publish once every file of the manifest is uploaded with its size (its creator or an admin)',
+    security: bearerOrKeySecurity,
+    middleware: [requireAuth({ role: 'creator', scope: 'catalog:write' })] as const,
+    request: { params: VideoIdParam },
+    responses: {
+      200: jsonResponse(VideoSchema, 'The video, now "ready"'),
+      ...errorResponses(400, 401, 403, 404),
+      409: {
+        description: 'No manifest yet, or files missing (details.missing lists them)',
+        content: { 'application/json': { schema: ErrorSchema } },
+      },
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param');
+    await editableVideo(c, id);
+    const manifest = await getManifest(c.env.UPLOADS, id);
+    if (!manifest) throw conflict('manifest_missing', 'Upload the manifest first');
+    const required: { path: string; bytes?: number }[] = [
+      ...manifest.renditions.map((rendition) => ({ path: rendition.playlist })),
+      ...manifestFiles(manifest),
+    ];
+    const stored = await Promise.all(required.map((file) => headVideoFile(c.env.UPLOADS, id, file.path)));
+    const missing = required
+      .filter((file, i) => !stored[i] || (file.bytes !== undefined && stored[i].size !== file.bytes))
+      .map((file) => file.path);
+    if (missing.length > 0) {
+      throw new ApiError(409, 'incomplete_upload', `${missing.length} file(s) missing or of the wrong size`, {
+        missing: missing.slice(0, 100),
+      });
+    }
+    await setStatus(c, id, 'ready');
+    const video = await findVideo(openDatabase(c.env.DB), id);
+    if (!video) throw notFound('Video');
+    return c.json(toPublicVideo(video), 200);
+  },
+);
+
+function contentTypeOf(path: string): string {
+  if (path.endsWith('.m3u8')) return 'application/vnd.apple.mpegurl';
+  if (path.endsWith('.m4s')) return 'video/iso.segment';
+  if (path.endsWith('.mp4')) return 'video/mp4';
+  if (path.endsWith('.ts')) return 'video/mp2t';
+  if (path.endsWith('.json')) return 'application/json';
+  return 'application/octet-stream';
+}
+
+/** The path after `/files/` or `/hls/`, percent-decoded by Hono; 400 unless it is a safe relative path. */
+function filePathOf(c: Context<AppEnv>): string {
+  const path = c.req.param('path') ?? '';
+  if (!isSafeRelativePath(path)) throw badRequest('The file path must be relative, without ".." or empty segments');
+  return path;
+}
+
+function videoIdOf(c: Context<AppEnv>): string {
+  const parsed = VideoIdParam.safeParse({ id: c.req.param('id') });
+  if (!parsed.success) throw badRequest('Not a video id');
+  return parsed.data.id;
+}
+
+videoFileRoutes.put('/videos/:id/files/:path{.+}', requireAuth({ role: 'creator', scope: 'catalog:write' }), async (c) => {
+  const id = videoIdOf(c);
+  const path = filePathOf(c);
+  await editableVideo(c, id);
+  const manifest = await getManifest(c.env.UPLOADS, id);
+  if (!manifest) throw conflict('manifest_missing', 'Upload the manifest first');
+  const digest: FileDigest | undefined = manifestFiles(manifest).find((file) => file.path === path);
+  const isPlaylist = path === MASTER_PLAYLIST || manifest.renditions.some((rendition) => rendition.playlist === path);
+  if (!digest && !isPlaylist) throw notFound(`File "${path}" in the manifest`);
+
+  // Content-Length is checked before any byte is read, so an oversized body is refused without streaming it.
+  const declared = c.req.header('Content-Length');
+  if (declared === undefined || !/^\d{1,12}$/.test(declared)) throw new ApiError(411, 'length_required', 'Send Content-Length');
+  const limit = digest ? digest.bytes : MAX_PLAYLIST_BYTES;
+  if (Number(declared) > limit) throw new ApiError(413, 'payload_too_large', `"${path}" is at most ${limit} bytes`);
+  const body = c.req.raw.body ?? new ArrayBuffer(0);
+
+  const result = await putVideoFile(c.env.UPLOADS, id, path, body, {
+    contentType: contentTypeOf(path),
+    ...(digest ? { sha256: digest.sha256 } : {}),
+  });
+  if (!result.ok) throw new ApiError(422, 'checksum_mismatch', `The body of "${path}" does not match the manifest's SHA-256`);
+  return c.body(null, 204);
+});
+
+type ByteRange = { offset: number; length: number };
+
+/**
+ * One `bytes=` range (RFC 9110 §14.1.2) against an object of `size` bytes. Returns null when the header is
+ * absent, malformed or asks for several ranges (then the whole file is served, which the RFC allows), and
+ * 'unsatisfiable' when it starts past the end.
+ */
+export function parseRange(header: string | undefined, size: number): ByteRange | 'unsatisfiable' | null {
+  const match = header?.trim().match(/^bytes=(\d*)-(\d*)$/);
+  if (!match) return null;
+  const [, first, last] = match as unknown as [string, string, string];
+  if (first === '' && last === '') return null;
+  if (first === '') {
+    const suffix = Number(last);
+    if (suffix === 0) return 'unsatisfiable';
+    const length = Math.min(suffix, size);
+    return size === 0 ? 'unsatisfiable' : { offset: size - length, length };
+  }
+  const start = Number(first);
+  if (start >= size) return 'unsatisfiable';
+  const end = last === '' ? size - 1 : Math.min(Number(last), size - 1);
+  if (end < start) return null;
+  return { offset: start, length: end - start + 1 };
+}
+
+function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  const weakless = (tag: string) => tag.trim().replace(/^W\//, '');
+  return ifNoneMatch.split(',').some((tag) => tag.trim() === '*' || weakless(tag) === weakless(etag));
+}
+
+function cacheControlOf(path: string, isPublic: boolean): string {
+  const scope = isPublic ? 'public' : 'private';
+  // Segments never change once published (a new package is a new manifest); playlists and the manifest may.
+  if (path.endsWith('.m3u8') || path === MANIFEST_PATH) return `${scope}, max-age=60`;
+  return `${scope}, max-age=31536000, immutable`;
+}
+
+videoFileRoutes.get('/videos/:id/hls/:path{.+}', async (c) => {
+  const id = videoIdOf(c);
+  const path = filePathOf(c);
+  const principal = c.get('principal');
+  const viewer = principal && (principal.kind === 'user' || principal.kind === 'apiKey') ? principal : undefined;
+  const video = await findVideo(openDatabase(c.env.DB), id);
+  // Missing, not viewable and not yet published all look the same to a stranger; the creator can preview.
+  if (!video || !canView(video, viewer)) throw notFound('File');
+  if (video.status !== 'ready' && !(viewer && canEdit(video, viewer))) throw notFound('File');
+  const isPublic = video.visibility !== 'private' && video.status === 'ready';
+
+  const range = c.req.header('Range');
+  const ifNoneMatch = c.req.header('If-None-Match');
+  // The edge cache holds whole files of public videos only, keyed without credentials; private files always
+  // come from R2 so the permission check above can never be skipped by a cache hit.
+  const cacheKey = new Request(new URL(c.req.path, c.req.url).toString(), { method: 'GET' });
+  if (isPublic && !range) {
+    const cached = await caches.default.match(cacheKey);
+    if (cached) {
+      const etag = cached.headers.get('ETag');
+      if (etag && etagMatches(ifNoneMatch, etag))
+        return new Response(null, { status: 304, headers: { ETag: etag, 'Cache-Control': cacheControlOf(path, true) } });
+      return new Response(cached.body, cached);
+    }
+  }
+
+  const head = await headVideoFile(c.env.UPLOADS, id, path);
+  if (!head) throw notFound('File');
+  const headers: Record<string, string> = {
+    'Content-Type': contentTypeOf(path),
+    'Cache-Control': cacheControlOf(path, isPublic),
+    ETag: head.httpEtag,
+    'Accept-Ranges': 'bytes',
+  };
+  if (etagMatches(ifNoneMatch, head.httpEtag)) return new Response(null, { status: 304, headers });
+
+  const byteRange = parseRange(range, head.size);
+  if (byteRange === 'unsatisfiable') {
+    throw new ApiError(416, 'range_not_satisfiable', `The file has ${head.size} bytes`, undefined, {
+      'Content-Range': `bytes */${head.size}`,
+    });
+  }
+  const object = await getVideoFile(c.env.UPLOADS, id, path, byteRange ?? undefined);
+  if (!object) throw notFound('File');
+  if (byteRange) {
+    const end = byteRange.offset + byteRange.length - 1;
+    return new Response(object.body, {
+      status: 206,
+      headers: { ...headers, 'Content-Range': `bytes ${byteRange.offset}-${end}/${head.size}`, 'Content-Length': String(byteRange.length) },
+    });
+  }
+  const response = new Response(object.body, { status: 200, headers: { ...headers, 'Content-Length': String(head.size) } });
+  if (isPublic) c.executionCtx.waitUntil(caches.default.put(cacheKey, response.clone()).catch(() => {}));
+  return response;
+});
+
+const FilePathParams = z.object({
+  id: VideoIdParam.shape.id,
+  path: z
+    .string()
+    .openapi({ param: { name: 'path', in: 'path' }, example: '360p/seg_00000.m4s', description: 'Path relative to manifest.json' }),
+});
+
+videoFileRoutes.openAPIRegistry.registerPath({
+  method: 'put',
+  path: '/videos/{id}/files/{path}',
+  tags: ['Video files'],
+  summary: 'Upload one file listed in the manifest, or a playlist (its creator or an admin); R2 checks the SHA-256',
+  security: bearerOrKeySecurity,
+  request: {
+    params: FilePathParams,
+    headers: z.object({ 'Content-Length': z.string().openapi({ description: 'Required; checked against the manifest before reading' }) }),
+    body: { required: true, content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } },
+  },
+  responses: {
+    204: { description: 'Stored' },
+    ...errorResponses(400, 401, 403, 404, 409, 413),
+    411: { description: 'Content-Length missing', content: { 'application/json': { schema: ErrorSchema } } },
+    422: {
+      description: 'checksum_mismatch: the body does not hash to the manifest SHA-256; nothing stored',
+      content: { 'application/json': { schema: ErrorSchema } },
+    },
+  },
+});
+
+videoFileRoutes.openAPIRegistry.registerPath({
+  method: 'get',
+  path: '/videos/{id}/hls/{path}',
+  tags: ['Video files'],
+  summary: 'A playlist, segment or manifest.json of a published video, with Range and If-None-Match',
+  request: { params: FilePathParams },
+  responses: {
+    200: { description: 'The whole file' },
+    206: { description: 'One byte range (Content-Range)' },
+    304: { description: 'Not modified (ETag)' },
+    ...errorResponses(400, 404),
+    416: { description: 'Range not satisfiable', content: { 'application/json': { schema: ErrorSchema } } },
+  },
+});
