@@ -1,10 +1,12 @@
 // Alert rules, alerts and notification attempts in D1. Transitions of the lifecycle (domain/alerts/lifecycle.ts)
 // become statements here, so the caller can commit them in one batch with the outbox rows of their webhooks.
-import { and, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
+
+import { and, desc, eq, inArray, type SQL } from 'drizzle-orm';
 import type { AlertRecord, AlertState, AlertTransition } from '../../domain/alerts/lifecycle';
 import type { AlertRule, AlertScope } from '../../domain/alerts/rules';
 import { alertNotifications, alertRules, alerts } from './alerts-schema';
 import type { Database } from './client';
+import { beforeKeyset } from './keyset';
 
 export type AlertRuleRow = typeof alertRules.$inferSelect;
 export type AlertRow = typeof alerts.$inferSelect;
@@ -102,7 +104,7 @@ export async function listAlerts(
   const conditions: SQL[] = [];
   if (state) conditions.push(eq(alerts.state, state));
   if (after) {
-    conditions.push(or(lt(alerts.startedAt, after.startedAt), and(eq(alerts.startedAt, after.startedAt), lt(alerts.id, after.id))) as SQL);
+    conditions.push(beforeKeyset(alerts.startedAt, alerts.id, [after.startedAt, after.id]));
   }
   return db
     .select()

@@ -5,11 +5,13 @@
 //   analytics_minutes / analytics_hours unfiltered range → primary key (minute|hour, …) range scan;
 //   filtered by video / room / country → analytics_minutes_video|room|country (col, minute);
 //   peer_sessions by time → peer_sessions_last_seen; by problem → peer_sessions_problem.
-import { and, asc, between, desc, eq, gte, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+
+import { and, asc, between, desc, eq, gte, lte, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { emptyRollup, type MinuteRollup, MOS_HISTOGRAM_BANDS, ROLLUP_SUM_FIELDS } from '../../domain/quality/rollup';
 import { analyticsHours, analyticsMinutes, connectionEvents, peerSessions, sessionMinutes } from './analytics-schema';
 import type { Database } from './client';
+import { beforeKeyset, type Keyset } from './keyset';
 
 export interface AnalyticsFilter {
   from: number;
@@ -209,20 +211,14 @@ export async function aggregateByDimension(db: Database, filter: AnalyticsFilter
 
 export type SessionSort = 'problem' | 'recent';
 
-export async function listSessions(
-  db: Database,
-  filter: AnalyticsFilter,
-  sort: SessionSort,
-  after: [number, string] | null,
-  limit: number,
-) {
+export async function listSessions(db: Database, filter: AnalyticsFilter, sort: SessionSort, after: Keyset | null, limit: number) {
   const conditions: SQL[] = [
     gte(peerSessions.lastSeenAt, filter.from),
     lte(peerSessions.firstSeenAt, filter.to),
     ...sessionConditions(filter),
   ];
   const key = sort === 'problem' ? peerSessions.problemScore : peerSessions.lastSeenAt;
-  if (after) conditions.push(or(lt(key, after[0]), and(eq(key, after[0]), lt(peerSessions.sessionId, after[1]))) as SQL);
+  if (after) conditions.push(beforeKeyset(key, peerSessions.sessionId, after));
   return db
     .select()
     .from(peerSessions)

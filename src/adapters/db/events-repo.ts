@@ -1,6 +1,8 @@
 // Bookkeeping of the event consumers: what finished, what is failing, what died.
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
+
+import { and, desc, eq, lt } from 'drizzle-orm';
 import type { Database } from './client';
+import { beforeKeyset } from './keyset';
 import { deadLetters, eventFailures, processedEvents } from './schema';
 
 export async function wasProcessed(db: Database, eventId: string, handler: string): Promise<boolean> {
@@ -42,11 +44,7 @@ export async function insertDeadLetter(db: Database, row: typeof deadLetters.$in
 
 export async function listDeadLetters(db: Database, before: { receivedAt: number; id: string } | null, limit: number) {
   const query = db.select().from(deadLetters);
-  const filtered = before
-    ? query.where(
-        sql`(${deadLetters.receivedAt} < ${before.receivedAt} OR (${deadLetters.receivedAt} = ${before.receivedAt} AND ${deadLetters.id} < ${before.id}))`,
-      )
-    : query;
+  const filtered = before ? query.where(beforeKeyset(deadLetters.receivedAt, deadLetters.id, [before.receivedAt, before.id])) : query;
   return filtered
     .orderBy(desc(deadLetters.receivedAt), desc(deadLetters.id))
     .limit(limit + 1)

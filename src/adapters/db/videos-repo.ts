@@ -1,10 +1,12 @@
 // Catalog storage. Listing uses keyset pagination on (created_at, id) backed by the
 // videos_visibility_created / videos_creator_created indexes; search goes through the videos_fts FTS5
 // table ranked by bm25 (title ×10, tags ×4, description ×1), paginated by rank offset.
-import { and, desc, eq, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
+
+import { and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import type { Visibility } from '../../domain/catalog';
 import type { Database } from './client';
+import { beforeKeyset, type Keyset } from './keyset';
 import { users, videos, videoTags } from './schema';
 
 export type VideoRow = typeof videos.$inferSelect;
@@ -73,12 +75,9 @@ function filterConditions(filter: ListFilter): SQL[] {
 }
 
 /** Newest first; `after` is the (createdAt, id) of the last row of the previous page. */
-export async function listVideos(db: Database, filter: ListFilter, after: [number, string] | null, limit: number) {
+export async function listVideos(db: Database, filter: ListFilter, after: Keyset | null, limit: number) {
   const conditions = filterConditions(filter);
-  if (after) {
-    const [createdAt, id] = after;
-    conditions.push(or(lt(videos.createdAt, createdAt), and(eq(videos.createdAt, createdAt), lt(videos.id, id))) as SQL);
-  }
+  if (after) conditions.push(beforeKeyset(videos.createdAt, videos.id, after));
   return db
     .select(withCreator)
     .from(videos)

@@ -1,15 +1,18 @@
 // Operator endpoints (admin role): users and roles, the audit trail, and dead-lettered events.
+
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, type SQL } from 'drizzle-orm';
 import { openDatabase } from '../../adapters/db/client';
 import { findDeadLetter, listDeadLetters, markDeadLetterReplayed } from '../../adapters/db/events-repo';
+import { beforeKeyset } from '../../adapters/db/keyset';
 import { revokeAllForUserStatement } from '../../adapters/db/refresh-tokens-repo';
 import { auditLog, users } from '../../adapters/db/schema';
 import { findUserById, toPublicUser } from '../../adapters/db/users-repo';
 import { outboxStatements, relay } from '../../adapters/queues/event-bus';
 import { createEvent, parseEvent } from '../../domain/events';
-import { decodeCursor, toPage } from '../../domain/pagination';
-import { badRequest, conflict, notFound } from '../errors';
+import { toPage } from '../../domain/pagination';
+import { keysetFromCursor } from '../cursor';
+import { conflict, notFound } from '../errors';
 import { queuesOf } from '../events/queues';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { bearerOrKeySecurity, createRouter, errorResponses, jsonBody, jsonResponse, PaginationQuery, pageOf } from '../openapi';
@@ -20,13 +23,6 @@ const adminOnly = requireAuth({ role: 'admin', scope: 'admin' });
 
 const AdminUserSchema = UserSchema.extend({ disabled: z.boolean() }).openapi('AdminUser');
 const toAdminUser = (row: typeof users.$inferSelect) => ({ ...toPublicUser(row), disabled: row.disabledAt !== null });
-
-function keysetAfter(cursor: string | undefined): [number, string] | null {
-  if (!cursor) return null;
-  const key = decodeCursor(cursor, ['number', 'string']);
-  if (!key) throw badRequest('Invalid cursor');
-  return key as [number, string];
-}
 
 adminRoutes.openapi(
   createRoute({
@@ -41,10 +37,10 @@ adminRoutes.openapi(
   }),
   async (c) => {
     const { role, cursor, limit } = c.req.valid('query');
-    const after = keysetAfter(cursor);
+    const after = keysetFromCursor(cursor);
     const conditions: SQL[] = [];
     if (role) conditions.push(eq(users.role, role));
-    if (after) conditions.push(or(lt(users.createdAt, after[0]), and(eq(users.createdAt, after[0]), lt(users.id, after[1]))) as SQL);
+    if (after) conditions.push(beforeKeyset(users.createdAt, users.id, after));
     const rows = await openDatabase(c.env.DB)
       .select()
       .from(users)
@@ -143,12 +139,11 @@ adminRoutes.openapi(
   }),
   async (c) => {
     const { subjectType, subjectId, cursor, limit } = c.req.valid('query');
-    const after = keysetAfter(cursor);
+    const after = keysetFromCursor(cursor);
     const conditions: SQL[] = [];
     if (subjectType) conditions.push(eq(auditLog.subjectType, subjectType));
     if (subjectId) conditions.push(eq(auditLog.subjectId, subjectId));
-    if (after)
-      conditions.push(or(lt(auditLog.occurredAt, after[0]), and(eq(auditLog.occurredAt, after[0]), lt(auditLog.id, after[1]))) as SQL);
+    if (after) conditions.push(beforeKeyset(auditLog.occurredAt, auditLog.id, after));
     const rows = await openDatabase(c.env.DB)
       .select()
       .from(auditLog)
@@ -198,7 +193,7 @@ adminRoutes.openapi(
   }),
   async (c) => {
     const { cursor, limit } = c.req.valid('query');
-    const after = keysetAfter(cursor);
+    const after = keysetFromCursor(cursor);
     const rows = await listDeadLetters(openDatabase(c.env.DB), after ? { receivedAt: after[0], id: after[1] } : null, limit);
     return c.json(
       toPage(

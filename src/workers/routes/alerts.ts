@@ -1,6 +1,7 @@
 // Alert rules and alerts. Reading needs the admin role (or an API key with analytics:read); changing rules and
 // resolving alerts needs the admin role (or an API key with the admin scope). Evaluation itself runs elsewhere:
 // fleet rules in the */5 cron (workers/alerts/fleet.ts), session rules in each session's aggregator object.
+
 import { createRoute, z } from '@hono/zod-openapi';
 import {
   type AlertRuleRow,
@@ -26,8 +27,9 @@ import {
   metricsOf,
   SESSION_METRICS,
 } from '../../domain/alerts/rules';
-import { decodeCursor, toPage } from '../../domain/pagination';
+import { toPage } from '../../domain/pagination';
 import { newRuleId, recordTransitions, toAlertItem } from '../alerts/record';
+import { keysetFromCursor } from '../cursor';
 import { ApiError, conflict, notFound } from '../errors';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { bearerOrKeySecurity, createRouter, errorResponses, jsonBody, jsonResponse, PaginationQuery, pageOf } from '../openapi';
@@ -293,12 +295,8 @@ alertRoutes.openapi(
   }),
   async (c) => {
     const { state, cursor, limit } = c.req.valid('query');
-    let after: { startedAt: number; id: string } | null = null;
-    if (cursor) {
-      const key = decodeCursor(cursor, ['number', 'string']);
-      if (!key) throw new ApiError(400, 'bad_request', 'Invalid cursor');
-      after = { startedAt: key[0] as number, id: key[1] as string };
-    }
+    const key = keysetFromCursor(cursor);
+    const after = key ? { startedAt: key[0], id: key[1] } : null;
     const rows = await listAlerts(openDatabase(c.env.DB), state, after, limit);
     return c.json(
       toPage(rows, limit, (row) => [row.startedAt, row.id], toAlertItem),

@@ -1,6 +1,7 @@
 // Operator analytics: fleet summary, time series, breakdowns, problem sessions and drill-down, and export.
 // Admins (or API keys with analytics:read) only. Aggregates are cached at the edge for 30 s: dashboards poll,
 // and a minute rollup changes at most every few seconds.
+
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import {
@@ -18,9 +19,10 @@ import {
 } from '../../adapters/db/analytics-queries';
 import type { peerSessions } from '../../adapters/db/analytics-schema';
 import { openDatabase } from '../../adapters/db/client';
-import { decodeCursor, toPage } from '../../domain/pagination';
+import { toPage } from '../../domain/pagination';
 import { CANDIDATE_TYPES } from '../../domain/quality/types';
 import { breakdownRow, metricValue, minuteRow, summaryReport, TIMESERIES_METRICS, toCsv } from '../analytics/reports';
+import { keysetFromCursor } from '../cursor';
 import type { AppEnv } from '../env';
 import { badRequest, notFound } from '../errors';
 import { requireAuth } from '../middleware/auth';
@@ -154,9 +156,8 @@ function sessionItem(row: SessionRow) {
 
 const SessionsQuery = z.strictObject({ sort: z.enum(['problem', 'recent']).default('problem'), ...FilterQuery, ...PaginationQuery });
 async function sessionsPage(c: Context<AppEnv>, query: z.infer<typeof SessionsQuery>) {
-  const after = query.cursor ? decodeCursor(query.cursor, ['number', 'string']) : null;
-  if (query.cursor && !after) throw badRequest('Invalid cursor');
-  const rows = await listSessions(openDatabase(c.env.DB), toFilter(query), query.sort, after as [number, string] | null, query.limit);
+  const after = keysetFromCursor(query.cursor);
+  const rows = await listSessions(openDatabase(c.env.DB), toFilter(query), query.sort, after, query.limit);
   return toPage(rows, query.limit, (row) => [query.sort === 'problem' ? row.problemScore : row.lastSeenAt, row.sessionId], sessionItem);
 }
 

@@ -1,4 +1,5 @@
 // The catalog: creators create and edit their videos; everyone lists and searches public ones.
+
 import { createRoute, z } from '@hono/zod-openapi';
 import { openDatabase } from '../../adapters/db/client';
 import {
@@ -17,6 +18,7 @@ import { canEdit, canView, toFtsQuery } from '../../domain/catalog';
 import { createEvent } from '../../domain/events';
 import { newId } from '../../domain/ids';
 import { decodeCursor, toPage } from '../../domain/pagination';
+import { keysetFromCursor } from '../cursor';
 import { badRequest, forbidden, notFound } from '../errors';
 import { queuesOf } from '../events/queues';
 import { principalOf, requireAuth } from '../middleware/auth';
@@ -52,9 +54,7 @@ async function pageOfVideos(c: { env: { DB: D1Database } }, query: z.infer<typeo
     const rows = await searchVideos(db, ftsQuery, filter, offset, query.limit);
     return toPage(rows, query.limit, () => [offset + query.limit], toPublicVideo);
   }
-  const key = query.cursor ? decodeCursor(query.cursor, ['number', 'string']) : null;
-  if (query.cursor && !key) throw badRequest('Invalid cursor');
-  const rows = await listVideos(db, filter, key as [number, string] | null, query.limit);
+  const rows = await listVideos(db, filter, keysetFromCursor(query.cursor), query.limit);
   return toPage(rows, query.limit, (row: Video) => [row.createdAt, row.id], toPublicVideo);
 }
 
