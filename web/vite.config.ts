@@ -27,6 +27,8 @@ export default defineConfig({
         signup: page('signup/index.html'),
         docs: page('docs/index.html'),
         dashboard: page('dashboard/index.html'),
+        watch: page('watch/index.html'),
+        room: page('room/index.html'),
         notFound: page('404.html'),
       },
     },

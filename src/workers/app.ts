@@ -30,6 +30,17 @@ import { videoRoutes } from './routes/videos';
 
 export const API_PREFIX = '/api/v1';
 
+// Pages addressed by an id in the path (`/watch/{videoId}`, `/room/{roomId}`) are one static shell each; the page
+// script reads the id from location. wrangler.toml routes these paths to the Worker (run_worker_first) for this.
+const PAGE_SHELLS = /^\/(watch|room)\/[^/]+\/?$/;
+
+function pageShellRequest(request: Request): Request {
+  const url = new URL(request.url);
+  const shell = PAGE_SHELLS.exec(url.pathname);
+  if (!shell) return request;
+  return new Request(new URL(`/${shell[1]}/`, url), { method: request.method, headers: request.headers });
+}
+
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>();
 
@@ -37,15 +48,14 @@ export function createApp() {
   app.use('*', requestLog);
   // Counts and latency per matched route; records after the response is built, flushes in waitUntil.
   app.use('*', monitorRequests);
-  // JSON responses never need to load anything: the strictest CSP, no framing, no sniffing.
-  app.use(
-    '*',
-    secureHeaders({
-      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
-      crossOriginResourcePolicy: 'same-site',
-      strictTransportSecurity: 'max-age=31536000; includeSubDomains',
-    }),
-  );
+  // JSON responses never need to load anything: the strictest CSP, no framing, no sniffing. Pages the Worker
+  // passes through from static assets keep the headers of web/public/_headers (their CSP lets them run scripts).
+  const apiSecurityHeaders = secureHeaders({
+    contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    crossOriginResourcePolicy: 'same-site',
+    strictTransportSecurity: 'max-age=31536000; includeSubDomains',
+  });
+  app.use('*', (c, next) => (PAGE_SHELLS.test(c.req.path) ? next() : apiSecurityHeaders(c, next)));
   app.use('*', async (c, next) => {
     c.set('config', loadConfig(c.env));
     await next();
@@ -140,7 +150,7 @@ export function createApp() {
       return errorResponse(new ApiError(404, 'not_found', `No route for ${c.req.method} ${c.req.path}`), c);
     }
     // A fetched response has immutable headers; copy it so middleware can still add its headers.
-    const asset = await c.env.ASSETS.fetch(c.req.raw);
+    const asset = await c.env.ASSETS.fetch(pageShellRequest(c.req.raw));
     return new Response(asset.body, asset);
   });
   app.onError((error, c) => errorResponse(error, c));

@@ -1,0 +1,3 @@
+import { mountLayout } from '../layout';
+
+mountLayout();
