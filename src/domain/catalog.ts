@@ -3,16 +3,21 @@
 import { type Role, roleAtLeast } from './roles';
 
 export type Visibility = 'public' | 'unlisted' | 'private';
+export type VideoStatus = 'draft' | 'processing' | 'ready' | 'failed';
 
 export interface Viewer {
   userId: string;
   role: Role;
 }
 
-/** Public and unlisted videos are visible to anyone with the id; private ones to their creator and admins. */
-export function canView(video: { creatorId: string; visibility: Visibility }, viewer: Viewer | undefined): boolean {
-  if (video.visibility !== 'private') return true;
-  return viewer !== undefined && (viewer.userId === video.creatorId || roleAtLeast(viewer.role, 'admin'));
+/**
+ * Public and unlisted videos are visible to anyone with the id once they are ready to play; private ones, and
+ * any video still being uploaded or stored (draft, processing, failed), only to their creator and admins.
+ */
+export function canView(video: { creatorId: string; visibility: Visibility; status?: VideoStatus }, viewer: Viewer | undefined): boolean {
+  const isOwnerOrAdmin = viewer !== undefined && (viewer.userId === video.creatorId || roleAtLeast(viewer.role, 'admin'));
+  if (video.status !== undefined && video.status !== 'ready') return isOwnerOrAdmin;
+  return video.visibility !== 'private' || isOwnerOrAdmin;
 }
 
 export function canEdit(video: { creatorId: string }, viewer: Viewer): boolean {

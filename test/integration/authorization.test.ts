@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api, countRows, signUp, signUpAdmin } from './helpers';
+import { api, countRows, markVideoReady, signUp, signUpAdmin } from './helpers';
 
 const newVideo = { title: 'Quarterly town hall', language: 'en', visibility: 'public' };
 
@@ -19,6 +19,9 @@ describe('roles', () => {
     const created = await api('POST', '/api/v1/videos', { token: owner.accessToken, body: newVideo });
     expect(created.status).toBe(201);
     const path = `/api/v1/videos/${created.body.id}`;
+    // A draft does not exist for anyone else; once it plays, others see it but cannot change it.
+    expect((await api('PATCH', path, { token: other.accessToken, body: { title: 'Hijacked' } })).status).toBe(404);
+    await markVideoReady(created.body.id);
 
     const byOther = await api('PATCH', path, { token: other.accessToken, body: { title: 'Hijacked' } });
     expect(byOther.status).toBe(403);

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { api, type JsonResponse, signUp } from './helpers';
+import { api, type JsonResponse, markVideoReady, signUp } from './helpers';
 
 async function createVideo(token: string, fields: Record<string, unknown>) {
   const response = await api('POST', '/api/v1/videos', { token, body: { language: 'en', visibility: 'public', ...fields } });
   if (response.status !== 201) throw new Error(`create failed: ${JSON.stringify(response.body)}`);
+  await markVideoReady(response.body.id);
   return response.body as { id: string; title: string };
 }
 
@@ -24,6 +25,25 @@ describe('catalog', () => {
       status: 'draft',
       creatorName: 'Test creator',
     });
+  });
+
+  it('keeps drafts out of the catalog and search, and unknown to everyone but their creator', async () => {
+    const creator = await signUp('creator');
+    const stranger = await signUp('viewer');
+    const word = `draftword${crypto.randomUUID().slice(0, 8)}`;
+    const draft = await api('POST', '/api/v1/videos', {
+      token: creator.accessToken,
+      body: { title: `Unfinished ${word}`, language: 'en', visibility: 'public' },
+    });
+    expect(draft.status).toBe(201);
+    const listed = await api('GET', `/api/v1/videos?creatorId=${creator.user.id}`);
+    expect(listed.body.items).toEqual([]);
+    expect((await api('GET', `/api/v1/videos?q=${word}`)).body.items).toEqual([]);
+    expect((await api('GET', `/api/v1/videos/${draft.body.id}`, { token: stranger.accessToken })).status).toBe(404);
+    expect((await api('GET', `/api/v1/videos/${draft.body.id}`, { token: creator.accessToken })).status).toBe(200);
+    expect((await api('GET', '/api/v1/me/videos', { token: creator.accessToken })).body.items.map((v: { id: string }) => v.id)).toEqual([
+      draft.body.id,
+    ]);
   });
 
   it('lists public videos newest first across pages with a cursor, without repeats or gaps', async () => {

@@ -73,3 +73,9 @@ export async function countRows(table: string): Promise<number> {
   const row = await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table}`).first<{ n: number }>();
   return row?.n ?? 0;
 }
+
+/** Marks a video ready to play, as a finished upload would (the upload path itself is tested in video-files). */
+export async function markVideoReady(videoId: string): Promise<void> {
+  const { env } = await import('cloudflare:workers');
+  await env.DB.prepare("UPDATE videos SET status = 'ready' WHERE id = ?").bind(videoId).run();
+}

@@ -5,7 +5,7 @@ import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SwarmTracker } from '../../src/durable-objects/swarm-tracker';
 import worker from '../../src/workers/index';
-import { api, BASE, signUp } from './helpers';
+import { api, BASE, markVideoReady, signUp } from './helpers';
 
 type Frame = Record<string, any>;
 
@@ -20,13 +20,14 @@ afterEach(() => {
   }
 });
 
-async function createVideo(visibility: 'public' | 'unlisted' | 'private' = 'public') {
+async function createVideo(visibility: 'public' | 'unlisted' | 'private' = 'public', ready = true) {
   const creator = await signUp('creator');
   const response = await api('POST', '/api/v1/videos', {
     token: creator.accessToken,
     body: { title: 'Swarm test', language: 'en', visibility },
   });
   if (response.status !== 201) throw new Error(`create failed: ${JSON.stringify(response.body)}`);
+  if (ready) await markVideoReady(response.body.id);
   return response.body.id as string;
 }
 
@@ -89,8 +90,8 @@ const announceStarted = (peer: string, extra: Frame = {}) => ({
 const isAnnounceReply = (frame: Frame) => frame.action === 'announce' && 'interval' in frame;
 
 describe('swarm tracker', () => {
-  it('answers an unknown or private video with 404 in the API error shape, before any upgrade', async () => {
-    for (const videoId of ['no-such-video', await createVideo('private')]) {
+  it('answers an unknown, private or unpublished video with 404 in the API error shape, before any upgrade', async () => {
+    for (const videoId of ['no-such-video', await createVideo('private'), await createVideo('public', false)]) {
       const response = await api('GET', `/api/v1/tracker/${videoId}`, { headers: { Upgrade: 'websocket' } });
       expect(response.status).toBe(404);
       expect(response.body.error.code).toBe('not_found');

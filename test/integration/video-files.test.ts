@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { api, signUp } from './helpers';
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -77,9 +77,18 @@ describe('video files', () => {
     expect(early.body.error).toMatchObject({ code: 'incomplete_upload', details: { missing: ['360p/seg_00001.m4s'] } });
 
     expect((await upload(creator.accessToken, videoId, '360p/seg_00001.m4s', segmentBodies[1] as Uint8Array)).status).toBe(204);
+    const sent = vi.spyOn(env.DOMAIN_EVENTS, 'sendBatch');
     const published = await api('POST', `/api/v1/videos/${videoId}/publish`, { token: creator.accessToken });
     expect(published.status).toBe(200);
     expect(published.body.status).toBe('ready');
+    // Subscribers (recommendations, caches) learn of the status change through a video.updated event.
+    await vi.waitFor(() => {
+      const bodies = sent.mock.calls.flatMap(([messages]) => [...messages].map((message) => message.body));
+      expect(bodies).toContainEqual(
+        expect.objectContaining({ type: 'video.updated', data: { videoId, creatorId: creator.user.id, fields: ['status'] } }),
+      );
+    });
+    sent.mockRestore();
   });
 
   it('refuses a body whose SHA-256 differs from the manifest and stores nothing', async () => {
@@ -102,11 +111,12 @@ describe('video files', () => {
     const { creator, videoId } = await packagedVideo('public', false);
     const other = await signUp('creator');
     const body = segmentBodies[0] as Uint8Array;
-    expect((await upload(other.accessToken, videoId, '360p/seg_00000.m4s', body)).status).toBe(403);
+    // The video is still being uploaded, so to anyone but its creator it does not exist yet.
+    expect((await upload(other.accessToken, videoId, '360p/seg_00000.m4s', body)).status).toBe(404);
     expect((await api('PUT', `/api/v1/videos/${videoId}/files/360p/seg_00000.m4s`, { rawBody: body })).status).toBe(401);
     expect(
       (await api('PUT', `/api/v1/videos/${videoId}/manifest`, { token: other.accessToken, body: await manifestFor(videoId) })).status,
-    ).toBe(403);
+    ).toBe(404);
     expect((await upload(creator.accessToken, videoId, '360p/other.m4s', body)).status).toBe(404);
     const traversal = await upload(creator.accessToken, videoId, '..%2Fx', body);
     expect(traversal.status).toBe(400);

@@ -1,5 +1,6 @@
 // Setting up data through the public API from Node, the way a script or another service would.
 import { randomUUID } from 'node:crypto';
+import { publishPackage, syntheticPackage, type VideoPackage } from './packaged-video';
 
 export interface TestUser {
   id: string;
@@ -50,15 +51,23 @@ export async function signUp(
   return { ...body, password };
 }
 
+/**
+ * Creates a video and, unless `publish` is false, uploads a package and publishes it (only published videos are
+ * in the catalog): the synthetic one-segment package by default, or `publish` itself when given.
+ */
 export async function createVideo(
   baseUrl: string,
   accessToken: string,
   input: { title: string; visibility: 'public' | 'unlisted' | 'private'; language?: string } & Record<string, unknown>,
+  publish: VideoPackage | false = syntheticPackage(),
 ): Promise<TestVideo> {
   const response = await fetch(`${baseUrl}/api/v1/videos`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${accessToken}` },
     body: JSON.stringify({ language: 'en', ...input }),
   });
-  return expectJson<TestVideo>(response, 201, 'create video');
+  const video = await expectJson<TestVideo>(response, 201, 'create video');
+  if (publish === false) return video;
+  await publishPackage(baseUrl, accessToken, video.id, publish);
+  return { ...video, status: 'ready' };
 }

@@ -5,6 +5,7 @@
 // undici's WebSocket stands in for the browser's (Node 20 has no global WebSocket); it ships with wrangler.
 import { WebSocket } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishPackage, syntheticPackage } from '../support/packaged-video';
 import { startWranglerDev, type WranglerDev } from '../support/wrangler-dev';
 
 type Frame = Record<string, any>;
@@ -64,6 +65,7 @@ beforeAll(async () => {
   });
   expect(video.status).toBe(201);
   videoId = video.body.id;
+  await publishPackage(server.url, signup.body.accessToken, videoId, syntheticPackage());
 }, 120_000);
 
 afterAll(async () => {

@@ -4,7 +4,7 @@
 
 import { and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import type { Visibility } from '../../domain/catalog';
+import type { VideoStatus, Visibility } from '../../domain/catalog';
 import type { Database } from './client';
 import { beforeKeyset, type Keyset } from './keyset';
 import { users, videos, videoTags } from './schema';
@@ -56,6 +56,7 @@ export async function findVideo(db: Database, id: string): Promise<VideoWithCrea
 
 export interface ListFilter {
   visibility?: Visibility[];
+  status?: VideoStatus[];
   creatorId?: string;
   language?: string;
   tag?: string;
@@ -64,6 +65,7 @@ export interface ListFilter {
 function filterConditions(filter: ListFilter): SQL[] {
   const conditions: SQL[] = [];
   if (filter.visibility) conditions.push(inArray(videos.visibility, filter.visibility));
+  if (filter.status) conditions.push(inArray(videos.status, filter.status));
   if (filter.creatorId) conditions.push(eq(videos.creatorId, filter.creatorId));
   if (filter.language) conditions.push(eq(videos.language, filter.language));
   if (filter.tag) {

@@ -1,7 +1,7 @@
 // GET /api/v1/tracker/{videoId}: the WebTorrent tracker announce URL of one video (WebSocket upgrade).
 // Stock clients (bittorrent-tracker, p2p-media-loader) open a plain `ws(s)://…/api/v1/tracker/<videoId>` with no
-// custom headers, so the route needs no credential. It is private all the same: only videos that exist in D1 and
-// are public or unlisted get a swarm; anything else is a 404 in the API error shape before any upgrade.
+// custom headers, so the route needs no credential. It is private all the same: only videos that exist in D1, are
+// ready and are public or unlisted get a swarm; anything else is a 404 in the API error shape before any upgrade.
 // Not part of the OpenAPI document: OpenAPI 3.1 cannot describe a WebSocket protocol, and the README documents it.
 
 import { openDatabase } from '../../adapters/db/client';
@@ -18,7 +18,8 @@ const MAX_VIDEO_ID_LENGTH = 64;
 trackerRoutes.get('/tracker/:videoId', async (c) => {
   const videoId = c.req.param('videoId');
   const video = videoId.length <= MAX_VIDEO_ID_LENGTH ? await findVideo(openDatabase(c.env.DB), videoId) : undefined;
-  if (!video || video.visibility === 'private') throw notFound('Video');
+  // Only videos that play get a swarm: drafts and videos still being stored have nothing to share yet.
+  if (!video || video.visibility === 'private' || video.status !== 'ready') throw notFound('Video');
   if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') {
     throw new ApiError(426, 'upgrade_required', 'The tracker speaks the WebTorrent protocol over a WebSocket');
   }

@@ -6,7 +6,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { openDatabase } from '../../adapters/db/client';
-import { findVideo, toPublicVideo, updateVideoStatements, type VideoWithCreator } from '../../adapters/db/videos-repo';
+import { findVideo, toPublicVideo, type VideoWithCreator } from '../../adapters/db/videos-repo';
 import { getManifest, getVideoFile, headVideoFile, MANIFEST_PATH, putManifest, putVideoFile } from '../../adapters/r2-video-store';
 import { canEdit, canView } from '../../domain/catalog';
 import { type FileDigest, type IntegrityManifest, MANIFEST_VERSION, manifestFiles } from '../../domain/packaging/manifest';
@@ -15,6 +15,7 @@ import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { bearerOrKeySecurity, createRouter, ErrorSchema, errorResponses, jsonBody, jsonResponse } from '../openapi';
 import { VideoIdParam, VideoSchema } from '../schemas';
+import { changeVideoStatus } from '../video-status';
 
 export const videoFileRoutes = createRouter();
 
@@ -102,11 +103,6 @@ async function editableVideo(c: Context<AppEnv>, id: string): Promise<VideoWithC
   return video;
 }
 
-async function setStatus(c: Context<AppEnv>, id: string, status: VideoWithCreator['status']) {
-  const db = openDatabase(c.env.DB);
-  await db.batch(updateVideoStatements(db, id, { status, updatedAt: Date.now() }) as [ReturnType<typeof updateVideoStatements>[number]]);
-}
-
 videoFileRoutes.openapi(
   createRoute({
     method: 'put',
@@ -120,13 +116,15 @@ videoFileRoutes.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param');
-    await editableVideo(c, id);
+    const video = await editableVideo(c, id);
     const manifest: IntegrityManifest = c.req.valid('json');
     await putManifest(c.env.UPLOADS, id, manifest);
-    await setStatus(c, id, 'processing');
-    const video = await findVideo(openDatabase(c.env.DB), id);
-    if (!video) throw notFound('Video');
-    return c.json(toPublicVideo(video), 200);
+    if (video.status !== 'processing') {
+      await changeVideoStatus(c.env, (p) => c.executionCtx.waitUntil(p), video, 'processing', principalOf(c).userId);
+    }
+    const updated = await findVideo(openDatabase(c.env.DB), id);
+    if (!updated) throw notFound('Video');
+    return c.json(toPublicVideo(updated), 200);
   },
 );
 
@@ -150,7 +148,7 @@ videoFileRoutes.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param');
-    await editableVideo(c, id);
+    const video = await editableVideo(c, id);
     const manifest = await getManifest(c.env.UPLOADS, id);
     if (!manifest) throw conflict('manifest_missing', 'Upload the manifest first');
     const required: { path: string; bytes?: number }[] = [
@@ -166,10 +164,10 @@ videoFileRoutes.openapi(
         missing: missing.slice(0, 100),
       });
     }
-    await setStatus(c, id, 'ready');
-    const video = await findVideo(openDatabase(c.env.DB), id);
-    if (!video) throw notFound('Video');
-    return c.json(toPublicVideo(video), 200);
+    await changeVideoStatus(c.env, (p) => c.executionCtx.waitUntil(p), video, 'ready', principalOf(c).userId);
+    const published = await findVideo(openDatabase(c.env.DB), id);
+    if (!published) throw notFound('Video');
+    return c.json(toPublicVideo(published), 200);
   },
 );
 

@@ -71,6 +71,8 @@ videoRoutes.openapi(
     const query = c.req.valid('query');
     const page = await pageOfVideos(c, query, {
       visibility: ['public'],
+      // Only what plays: drafts and videos still being stored stay out of the catalog and search.
+      status: ['ready'],
       creatorId: query.creatorId,
       language: query.language,
       tag: query.tag,
