@@ -86,7 +86,11 @@ function renderVideo(video: Video): HTMLLIElement {
       el(
         'div',
         { class: 'video-card__body' },
-        el('h3', { class: 'video-card__title', id: headingId }, video.title),
+        el(
+          'h3',
+          { class: 'video-card__title', id: headingId },
+          el('a', { class: 'video-card__link', href: `/watch/${encodeURIComponent(video.id)}` }, video.title),
+        ),
         el(
           'p',
           { class: 'video-card__meta' },
