@@ -1,3 +1,231 @@
+// /watch/{videoId}: the P2P player page. Loads the video's catalog entry and integrity manifest, gets ICE servers
+// and an analytics session when signed in, then starts the P2P player (watch/p2p-player.ts) and keeps the
+// delivery panel live. Signed-out viewers play too (and share), without stats or peer reports.
+
+import type { IntegrityManifest } from '../../../src/domain/packaging/manifest';
+import {
+  DEFAULT_SHARING,
+  type NetworkHints,
+  parseSharingSettings,
+  type SharingSettings,
+  type UploadDecision,
+} from '../../../src/domain/playback/upload-policy';
+import type { PlayerProbe } from '../../../src/shared/player-probe';
+import { ApiError, apiRequest } from '../api';
+import type { Video } from '../api-types';
+import { byId } from '../dom';
+import { formatDuration } from '../format';
 import { mountLayout } from '../layout';
+import { session } from '../session';
+import { createP2PPlayer } from '../watch/p2p-player';
+import { startStatsReporter, trackPeerConnections } from '../watch/stats-reporter';
 
 mountLayout();
+
+const SHARING_STORAGE_KEY = 'vibestream.sharing';
+// Used when the viewer is signed out (GET /ice-servers, which may hand out TURN credentials, needs an account).
+const PUBLIC_STUN: RTCIceServer[] = [{ urls: 'stun:stun.cloudflare.com:3478' }];
+
+function videoIdFromPath(): string | null {
+  const match = /^\/watch\/([^/]+)\/?$/.exec(window.location.pathname);
+  return match?.[1] ? decodeURIComponent(match[1]) : null;
+}
+
+function showError(message: string): void {
+  const box = byId('watch-error');
+  box.textContent = message;
+  box.hidden = false;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
+function networkHints(): NetworkHints {
+  const connection = (navigator as Navigator & { connection?: { type?: string; saveData?: boolean } }).connection;
+  return { cellular: connection?.type === 'cellular', saveData: connection?.saveData === true };
+}
+
+function loadSharing(): SharingSettings {
+  try {
+    return parseSharingSettings(JSON.parse(localStorage.getItem(SHARING_STORAGE_KEY) ?? 'null'));
+  } catch {
+    return { ...DEFAULT_SHARING };
+  }
+}
+
+function bindSharingForm(initial: SharingSettings, onChange: (settings: SharingSettings) => void): void {
+  const form = byId<HTMLFormElement>('sharing-form');
+  const field = <T extends HTMLElement>(name: string) => form.elements.namedItem(name) as T;
+  (form.querySelector(`input[name="mode"][value="${initial.mode}"]`) as HTMLInputElement).checked = true;
+  field<HTMLSelectElement>('maxUploadKbps').value = initial.maxUploadKbps ? String(initial.maxUploadKbps) : '';
+  field<HTMLSelectElement>('maxUploadBytesPerSession').value = initial.maxUploadBytesPerSession
+    ? String(initial.maxUploadBytesPerSession)
+    : '';
+  field<HTMLInputElement>('shareOnMetered').checked = initial.shareOnMetered;
+  form.addEventListener('submit', (event) => event.preventDefault());
+  form.addEventListener('change', () => {
+    const data = new FormData(form);
+    const settings = parseSharingSettings({
+      mode: data.get('mode'),
+      maxUploadKbps: Number(data.get('maxUploadKbps')) || null,
+      maxUploadBytesPerSession: Number(data.get('maxUploadBytesPerSession')) || null,
+      shareOnMetered: data.get('shareOnMetered') === 'on',
+    });
+    localStorage.setItem(SHARING_STORAGE_KEY, JSON.stringify(settings));
+    onChange(settings);
+  });
+}
+
+const SHARING_MESSAGES: Record<Exclude<UploadDecision, { upload: true }>['reason'], string> = {
+  consume_only: 'You only receive: nothing is uploaded from this browser.',
+  metered_network: 'Not sharing on a cellular or data-saver connection.',
+  rate_cap: 'Sharing paused: at your upload limit.',
+  session_cap: 'Sharing stopped: this session reached its upload allowance.',
+};
+
+async function start(): Promise<void> {
+  const videoId = videoIdFromPath();
+  if (!videoId) {
+    showError('No video in this address.');
+    return;
+  }
+  const signedIn = session.accessToken !== null;
+  let video: Video;
+  try {
+    video = await apiRequest<Video>(`/videos/${encodeURIComponent(videoId)}`, { auth: signedIn });
+  } catch (error) {
+    showError(
+      error instanceof ApiError && error.status === 404 ? 'This video does not exist or is not available.' : 'Could not load this video.',
+    );
+    return;
+  }
+  document.title = `${video.title} · VibeStream`;
+  byId('watch-title').textContent = video.title;
+  byId('watch-creator').textContent = video.creatorName;
+  byId('watch-duration').textContent = video.durationSeconds ? formatDuration(video.durationSeconds) : '';
+  byId('watch-description').textContent = video.description;
+  byId('watch').hidden = false;
+
+  const hlsBase = new URL(`/api/v1/videos/${encodeURIComponent(video.id)}/hls/`, window.location.origin);
+  const manifestUrl = new URL('manifest.json', hlsBase).href;
+  const manifestResponse = await fetch(manifestUrl, {
+    headers: signedIn && session.accessToken ? { Authorization: `Bearer ${session.accessToken}` } : {},
+  });
+  if (!manifestResponse.ok) {
+    showError(video.status === 'ready' ? 'This video cannot be played right now.' : 'This video is still being processed.');
+    return;
+  }
+  const manifest = (await manifestResponse.json()) as IntegrityManifest;
+  // Once the video is stored on IPFS the manifest names each segment's CID, and peer segments are checked
+  // against it too (the importer is loaded only then).
+  const hasContentIds = manifest.renditions.some((rendition) => rendition.segments.some((segment) => segment.cid));
+  const contentIdOf = hasContentIds ? (await import('../../../src/shared/content-id')).kuboDefaultCid : undefined;
+
+  const iceServers = signedIn
+    ? await apiRequest<{ iceServers: RTCIceServer[] }>('/ice-servers')
+        .then((result) => result.iceServers)
+        .catch(() => PUBLIC_STUN)
+    : PUBLIC_STUN;
+
+  trackPeerConnections();
+  const sharing = loadSharing();
+  const reportedPeers: string[] = [];
+  let uploadDecision: UploadDecision | null = null;
+  const trackerUrl = new URL(`/api/v1/tracker/${encodeURIComponent(video.id)}`, window.location.origin);
+  trackerUrl.protocol = trackerUrl.protocol === 'https:' ? 'wss:' : 'ws:';
+
+  const element = byId<HTMLVideoElement>('player');
+  const player = createP2PPlayer({
+    video: element,
+    videoId: video.id,
+    masterUrl: new URL('master.m3u8', hlsBase).href,
+    manifestUrl,
+    manifest,
+    trackerUrl: trackerUrl.href,
+    iceServers,
+    sharing,
+    network: networkHints(),
+    contentIdOf,
+    onBadPeer: (peerId, rejected) => {
+      reportedPeers.push(peerId);
+      if (!signedIn) return;
+      void apiRequest(`/tracker/${encodeURIComponent(video.id)}/reports`, {
+        method: 'POST',
+        body: { peerId, segment: rejected.path ?? undefined },
+      }).catch(() => {
+        // The segment was already discarded and refetched; a lost report only delays the tracker's block.
+      });
+    },
+    onUploadDecision: (decision) => {
+      uploadDecision = decision;
+    },
+  });
+  bindSharingForm(sharing, (settings) => player.setSharing(settings));
+
+  const probe: PlayerProbe = {
+    videoId: video.id,
+    counters: player.counters,
+    rejected: player.rejected,
+    reportedPeers,
+    uploadDecision: null,
+    samplesAccepted: 0,
+    currentLevelHeight: null,
+    ended: false,
+  };
+  window.__vibestreamPlayer = probe;
+  element.addEventListener('ended', () => {
+    probe.ended = true;
+  });
+
+  if (signedIn) {
+    try {
+      const ingest = await apiRequest<{ token: string; sessionId: string; peerId: string }>('/tokens/ingest', {
+        method: 'POST',
+        body: { videoId: video.id },
+      });
+      const stop = startStatsReporter(
+        { ...ingest, videoId: video.id },
+        () => player.counters,
+        (accepted) => {
+          probe.samplesAccepted += accepted;
+        },
+      );
+      window.addEventListener('pagehide', stop, { once: true });
+    } catch {
+      // Playback does not depend on analytics.
+    }
+  }
+
+  const render = () => {
+    const { counters } = player;
+    const total = counters.p2pBytes + counters.httpBytes;
+    byId('stat-offload').textContent = total > 0 ? `${Math.round((counters.p2pBytes / total) * 100)} %` : '–';
+    byId('stat-peers').textContent = String(counters.peersConnected);
+    byId('stat-verified').textContent = String(counters.verifiedSegments);
+    byId('stat-rejected').textContent = String(counters.rejectedSegments);
+    byId('stat-uploaded').textContent = formatBytes(counters.uploadedBytes);
+    const level = player.hls.levels[player.hls.currentLevel];
+    probe.currentLevelHeight = level?.height ?? null;
+    byId('stat-level').textContent = level ? `${level.height}p${player.hls.autoLevelEnabled ? ' (auto)' : ''}` : 'Auto';
+    probe.uploadDecision = uploadDecision;
+    byId('sharing-status').textContent =
+      !uploadDecision || uploadDecision.upload ? 'Sharing with other viewers.' : SHARING_MESSAGES[uploadDecision.reason];
+  };
+  window.setInterval(render, 1000);
+  render();
+
+  const upNext = import.meta.glob<{ renderUpNext(container: HTMLElement, videoId: string): Promise<void> }>('../watch/up-next.ts');
+  const loadUpNext = Object.values(upNext)[0];
+  if (loadUpNext) {
+    void loadUpNext()
+      .then(({ renderUpNext }) => renderUpNext(byId('up-next'), video.id))
+      .catch(() => {
+        byId('up-next').textContent = 'No suggestions right now.';
+      });
+  }
+}
+
+void start();
