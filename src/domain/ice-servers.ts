@@ -9,7 +9,8 @@ export interface IceServer {
   credential?: string;
 }
 
-export type TurnStatus = 'ok' | 'not_configured' | 'unavailable';
+/** sign_in_required: an anonymous caller gets STUN only; TURN relays cost money and are for accounts. */
+export type TurnStatus = 'ok' | 'not_configured' | 'unavailable' | 'sign_in_required';
 
 export const DEFAULT_STUN_URLS = ['stun:stun.cloudflare.com:3478'];
 

@@ -55,8 +55,14 @@ const turnAnswer = {
 };
 
 describe('GET /api/v1/ice-servers', () => {
-  it('needs a signed-in user or an API key', async () => {
-    expect((await api('GET', '/api/v1/ice-servers')).status).toBe(401);
+  it('gives anonymous callers STUN only, and TURN only to a signed-in user or an API key', async () => {
+    const anonymous = await call('GET', '/api/v1/ice-servers', { TURN_KEY_ID: 'key-anon', TURN_KEY_API_TOKEN: 'turn-token-anon' }, {});
+    expect(anonymous.status).toBe(200);
+    expect(anonymous.body).toEqual({
+      iceServers: [{ urls: ['stun:stun.cloudflare.com:3478'] }],
+      ttlSeconds: 3600,
+      turn: 'sign_in_required',
+    });
     const created = await api('POST', '/api/v1/api-keys', { token: user.accessToken, body: { name: 'ice', scopes: ['catalog:read'] } });
     expect(created.status).toBe(201);
     expect((await api('GET', '/api/v1/ice-servers', { headers: { 'X-API-Key': created.body.key } })).status).toBe(200);

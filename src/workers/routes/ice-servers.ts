@@ -72,15 +72,18 @@ const IceServersResponse = z
   .object({
     iceServers: z.array(IceServerSchema).openapi({ description: 'Pass as RTCConfiguration.iceServers' }),
     ttlSeconds: z.number().int().openapi({ description: 'Fetch a new list after this many seconds' }),
-    turn: z.enum(['ok', 'not_configured', 'unavailable']).openapi({
-      description: 'ok: TURN credentials included; not_configured: no TURN key set; unavailable: Realtime failed, STUN only',
+    turn: z.enum(['ok', 'not_configured', 'unavailable', 'sign_in_required']).openapi({
+      description:
+        'ok: TURN credentials included; not_configured: no TURN key set; unavailable: Realtime failed, STUN only; ' +
+        'sign_in_required: anonymous caller, STUN only',
     }),
   })
   .openapi('IceServers');
 
-// Any signed-in user or API key (whatever its scopes): ICE servers grant nothing but a relay.
-const signedIn: MiddlewareHandler<AppEnv> = async (c, next) => {
-  principalOf(c);
+// Anonymous viewers get STUN only (it is free, and without it P2P rarely crosses a NAT); TURN credentials go to
+// any signed-in user or API key (whatever its scopes). A narrow browser token (ingest, room) is still refused.
+const anyoneButNarrowTokens: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.get('principal')) principalOf(c);
   return next();
 };
 
@@ -89,18 +92,22 @@ iceServerRoutes.openapi(
     method: 'get',
     path: '/ice-servers',
     tags: ['Realtime'],
-    summary: 'STUN servers and short-lived Cloudflare Realtime TURN credentials for RTCPeerConnection',
+    summary: 'STUN servers, and short-lived Cloudflare Realtime TURN credentials when signed in, for RTCPeerConnection',
     description:
       'Never fails because of TURN: without TURN_KEY_ID/TURN_KEY_API_TOKEN, or when Realtime does not answer, the list ' +
       'holds STUN servers only and `turn` says why. Cache-Control max-age equals ttlSeconds.',
     security: bearerOrKeySecurity,
-    middleware: [signedIn] as const,
+    middleware: [anyoneButNarrowTokens] as const,
     request: { query: z.strictObject({}) },
     responses: { 200: jsonResponse(IceServersResponse, 'ICE servers'), ...errorResponses(400, 401, 403) },
   }),
   async (c) => {
     const nowMs = Date.now();
     const stunUrls = parseStunUrls(c.env.STUN_URLS);
+    if (!c.get('principal')) {
+      const body = { iceServers: mergeIceServers(stunUrls, []), ttlSeconds: STUN_ONLY_TTL_SECONDS, turn: 'sign_in_required' as const };
+      return c.json(body, 200, { 'Cache-Control': `public, max-age=${STUN_ONLY_TTL_SECONDS}` });
+    }
     const turn = await turnCredentials(c.env, nowMs);
     let status: TurnStatus;
     let servers: IceServer[];

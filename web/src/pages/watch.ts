@@ -23,8 +23,8 @@ import { startStatsReporter, trackPeerConnections } from '../watch/stats-reporte
 mountLayout();
 
 const SHARING_STORAGE_KEY = 'vibestream.sharing';
-// Used when the viewer is signed out (GET /ice-servers, which may hand out TURN credentials, needs an account).
-const PUBLIC_STUN: RTCIceServer[] = [{ urls: 'stun:stun.cloudflare.com:3478' }];
+// Only if GET /ice-servers cannot be reached.
+const FALLBACK_STUN: RTCIceServer[] = [{ urls: 'stun:stun.cloudflare.com:3478' }];
 
 function videoIdFromPath(): string | null {
   const match = /^\/watch\/([^/]+)\/?$/.exec(window.location.pathname);
@@ -124,11 +124,10 @@ async function start(): Promise<void> {
   const hasContentIds = manifest.renditions.some((rendition) => rendition.segments.some((segment) => segment.cid));
   const contentIdOf = hasContentIds ? (await import('../../../src/shared/content-id')).kuboDefaultCid : undefined;
 
-  const iceServers = signedIn
-    ? await apiRequest<{ iceServers: RTCIceServer[] }>('/ice-servers')
-        .then((result) => result.iceServers)
-        .catch(() => PUBLIC_STUN)
-    : PUBLIC_STUN;
+  // Signed in: STUN plus TURN credentials; anonymous: STUN only.
+  const iceServers = await apiRequest<{ iceServers: RTCIceServer[] }>('/ice-servers', { auth: signedIn })
+    .then((result) => result.iceServers)
+    .catch(() => FALLBACK_STUN);
 
   trackPeerConnections();
   const sharing = loadSharing();
