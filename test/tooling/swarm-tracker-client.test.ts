@@ -147,3 +147,65 @@ describe('swarm tracker with stock bittorrent-tracker frames', () => {
     expect(response).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
   });
 });
+
+describe('the stock bittorrent-tracker client (npm), unchanged', () => {
+  it('two clients announce, exchange offer and answer through the tracker, and open a WebRTC DataChannel', async () => {
+    // bittorrent-tracker's Node client speaks WebRTC through simple-peer given a `wrtc` implementation; the
+    // node-datachannel polyfill (libdatachannel) is one. Nothing of the client is stubbed.
+    // @ts-expect-error bittorrent-tracker ships no type declarations.
+    const { default: Client } = await import('bittorrent-tracker');
+    const wrtc = await import('node-datachannel/polyfill');
+    // bittorrent-tracker pools one WebSocket per announce URL per process; two browsers have a socket each, so
+    // the two clients here get distinct URLs (a query string the route ignores) to have one each too.
+    const announce = `${server.url.replace('http', 'ws')}/api/v1/tracker/${videoId}`;
+    const infoHash = Buffer.from(crypto.getRandomValues(new Uint8Array(20))).toString('hex');
+    type Peer = { on(event: string, listener: (...args: any[]) => void): void; send(data: string): void; destroy(): void };
+    type TrackerClient = {
+      on(event: string, listener: (...args: any[]) => void): void;
+      start(): void;
+      destroy(callback?: () => void): void;
+    };
+    const make = (browser: string): TrackerClient =>
+      new Client({
+        infoHash,
+        peerId: Buffer.from(crypto.getRandomValues(new Uint8Array(20))).toString('hex'),
+        announce: [`${announce}?browser=${browser}`],
+        port: 6881,
+        wrtc,
+        rtcConfig: { iceServers: [] },
+      });
+    const seeder = make('seeder');
+    const leecher = make('leecher');
+    const peers: Peer[] = [];
+    const errors: string[] = [];
+    for (const client of [seeder, leecher]) {
+      client.on('error', (error: Error) => errors.push(error.message));
+      client.on('warning', (error: Error) => errors.push(error.message));
+    }
+    try {
+      const received = new Promise<string>((resolve, reject) => {
+        // simple-peer without trickle waits up to 5 s for ICE gathering to complete on each side.
+        const timer = setTimeout(() => reject(new Error(`no DataChannel message; tracker errors: ${errors.join('; ')}`)), 30_000);
+        leecher.on('peer', (peer: Peer) => {
+          peers.push(peer);
+          peer.on('data', (data: Uint8Array) => {
+            clearTimeout(timer);
+            resolve(new TextDecoder().decode(data));
+          });
+        });
+        seeder.on('peer', (peer: Peer) => {
+          peers.push(peer);
+          peer.on('connect', () => peer.send('hello through our tracker'));
+        });
+      });
+      seeder.start();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      leecher.start();
+      expect(await received).toBe('hello through our tracker');
+      expect(errors).toEqual([]);
+    } finally {
+      for (const peer of peers) peer.destroy();
+      await Promise.all([seeder, leecher].map((client) => new Promise<void>((resolve) => client.destroy(() => resolve()))));
+    }
+  }, 45_000);
+});
