@@ -3,8 +3,9 @@
 //   1. .dev.vars (secrets for `wrangler dev`) is created with a random JWT_SECRET if missing
 //   2. the web app is built into web/dist (served by the Worker's [assets])
 //   3. D1 migrations are applied to the local database, and demo data is seeded if it has no users
-//   4. the services start — today `wrangler dev` (Worker, D1, Durable Objects, Queues in workerd) — and
-//      the script waits for GET /api/v1/health before printing where everything is
+//   4. the services start — the development IPFS node (dev/ipfs-node, Kubo RPC on 127.0.0.1:5001, state in
+//      .wrangler/ipfs-node) and `wrangler dev` (Worker, D1, Durable Objects, Queues in workerd, told the node's
+//      URL through IPFS_API_URLS) — and the script waits for GET /api/v1/health before printing where everything is
 //
 // Ctrl-C (or SIGTERM) stops every service it started, whole process groups included (see lib/process-group.ts).
 //
@@ -15,12 +16,14 @@
 //   --no-seed          do not seed an empty database
 //   --no-build         do not build the web app (serve whatever web/dist holds)
 //   --log-level L      wrangler's log level: debug, info (default), log, warn, error, none
+//   --ipfs-port N      port of the development IPFS node (default 5001, or a free port if 5001 is taken)
+//   --no-ipfs          no IPFS node: published videos are served from R2 alone
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseOrUsage, UsageError } from './lib/cli';
 import type { D1Target } from './lib/d1';
@@ -43,9 +46,15 @@ interface DevOptions {
   seed: boolean;
   build: boolean;
   logLevel: LogLevel;
+  /** --ipfs-port, 'auto' (5001, or any free port when 5001 is taken) or false (--no-ipfs). */
+  ipfs: number | 'auto' | false;
+  /** The port the development IPFS node was given once chosen; undefined with --no-ipfs. */
+  ipfsPort: number | undefined;
+  ipfsDir: string;
 }
 
 const HELP = `Usage: npm run dev -- [--port N] [--persist-to DIR] [--fresh] [--no-seed] [--no-build] [--log-level L]
+                      [--ipfs-port N] [--no-ipfs]
 
 Builds the web app, migrates and seeds the local D1 database, starts \`wrangler dev\` and waits until the
 API answers. Ctrl-C stops everything.
@@ -55,7 +64,12 @@ API answers. Ctrl-C stops everything.
   --fresh           delete that state first (empty database, then migrations and seed)
   --no-seed         leave an empty database empty
   --no-build        skip \`npm run build:web\` and serve web/dist as it is
-  --log-level L     wrangler's log level: ${LOG_LEVELS.join(', ')} (default info)`;
+  --log-level L     wrangler's log level: ${LOG_LEVELS.join(', ')} (default info)
+  --ipfs-port N     port of the development IPFS node (default 5001, or a free port if 5001 is taken); its blocks and pins live in
+                    .wrangler/ipfs-node (beside the state directory). It answers Kubo's RPC API with
+                    Kubo's default CIDs, for development only: production points IPFS_API_URLS at Kubo
+                    or IPFS Cluster
+  --no-ipfs         start no IPFS node; published videos are then served from R2 alone`;
 
 function parseOptions(argv: string[]): DevOptions | undefined {
   const { values } = parseOrUsage(() =>
@@ -68,6 +82,8 @@ function parseOptions(argv: string[]): DevOptions | undefined {
         'no-seed': { type: 'boolean', default: false },
         'no-build': { type: 'boolean', default: false },
         'log-level': { type: 'string', default: 'info' },
+        'ipfs-port': { type: 'string' },
+        'no-ipfs': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       allowPositionals: false,
@@ -78,10 +94,19 @@ function parseOptions(argv: string[]): DevOptions | undefined {
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port must be 1–65535, got ${values.port}`);
   const logLevel = values['log-level'] as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  const ipfsPort = values['ipfs-port'] === undefined ? undefined : Number(values['ipfs-port']);
+  if (ipfsPort !== undefined && (!Number.isInteger(ipfsPort) || ipfsPort < 1 || ipfsPort > 65535 || ipfsPort === port)) {
+    throw new UsageError(`--ipfs-port must be 1–65535 and differ from --port, got ${values['ipfs-port']}`);
+  }
+  const stateDir = resolve(values['persist-to'] ?? DEFAULT_STATE_DIR);
   return {
     host: '127.0.0.1',
     port,
-    stateDir: resolve(values['persist-to'] ?? DEFAULT_STATE_DIR),
+    ipfs: values['no-ipfs'] ? false : ipfsPort === undefined ? 'auto' : ipfsPort,
+    ipfsPort: undefined,
+    // Beside the wrangler state, never inside it: --fresh deletes only wrangler's own v3/ directory.
+    ipfsDir: join(dirname(stateDir), 'ipfs-node'),
+    stateDir,
     fresh: values.fresh,
     seed: !values['no-seed'],
     build: !values['no-build'],
@@ -154,7 +179,7 @@ function portIsFree(host: string, port: number): Promise<boolean> {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Services: each one starts, reports readiness and stops. A local IPFS node will join this list.
+// Services: each one starts, reports readiness and stops. The IPFS dev node starts first, so the Worker finds it.
 
 interface RunningService {
   name: string;
@@ -240,6 +265,7 @@ function wranglerDevService(options: DevOptions, report: { health?: HealthResult
           '--log-level',
           options.logLevel,
           '--show-interactive-dev-session=false',
+          ...(options.ipfsPort ? ['--var', `IPFS_API_URLS:dev=http://${options.host}:${options.ipfsPort}`] : []),
         ],
         cwd: PROJECT_ROOT,
         env: wranglerEnv(),
@@ -247,6 +273,72 @@ function wranglerDevService(options: DevOptions, report: { health?: HealthResult
       });
       register({ name: this.name, exited: group.exited, stop: () => group.stop(), kill: () => group.kill() });
       report.health = await waitForHealth(`http://${options.host}:${options.port}${HEALTH_PATH}`, group);
+    },
+  };
+}
+
+const IPFS_READY_LINE = /^ipfs dev node listening on /;
+const DEFAULT_IPFS_PORT = 5001;
+
+/** --ipfs-port as given (it must be free), else Kubo's usual 5001, else whatever port the system offers. */
+async function chooseIpfsPort(options: DevOptions): Promise<number> {
+  if (typeof options.ipfs === 'number') return options.ipfs;
+  if (options.port !== DEFAULT_IPFS_PORT && (await portIsFree(options.host, DEFAULT_IPFS_PORT))) return DEFAULT_IPFS_PORT;
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, options.host, () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+/** Deletes the development IPFS node's directory, and refuses one holding anything the node did not write. */
+async function deleteIpfsNodeState(dir: string): Promise<void> {
+  if (!existsSync(dir)) return;
+  const unexpected = (await readdir(dir)).filter((entry) => !['blocks', 'pins.json', 'pins.json.tmp', 'identity.json'].includes(entry));
+  if (unexpected.length > 0) throw new UsageError(`refusing to delete ${dir}: it holds ${unexpected.slice(0, 3).join(', ')}`);
+  await rm(dir, { recursive: true, force: true });
+}
+
+function ipfsDevNodeService(options: DevOptions & { ipfsPort: number }): Service {
+  return {
+    name: 'ipfs dev node',
+    async start(register) {
+      if (!(await portIsFree(options.host, options.ipfsPort))) {
+        throw new Error(`port ${options.ipfsPort} is already in use; pick another with --ipfs-port, or --no-ipfs`);
+      }
+      let ready: () => void = () => {};
+      const listening = new Promise<void>((resolveReady) => {
+        ready = resolveReady;
+      });
+      const group = startProcessGroup({
+        name: 'ipfs dev node',
+        command: process.execPath,
+        args: [
+          '--import',
+          'tsx',
+          join('dev', 'ipfs-node', 'server.ts'),
+          '--host',
+          options.host,
+          '--port',
+          String(options.ipfsPort),
+          '--dir',
+          options.ipfsDir,
+        ],
+        cwd: PROJECT_ROOT,
+        env: process.env,
+        prefix: '[ipfs] ',
+        onLine: (line) => {
+          if (IPFS_READY_LINE.test(line)) ready();
+        },
+      });
+      register({ name: this.name, exited: group.exited, stop: () => group.stop(), kill: () => group.kill() });
+      const crashed = group.exited.then((code) => {
+        throw new Error(`the IPFS dev node exited (${code}) before listening (see its output above)`);
+      });
+      await Promise.race([listening, crashed]);
     },
   };
 }
@@ -279,9 +371,12 @@ function banner(options: DevOptions, health: HealthResult | undefined): string {
     `   OpenAPI         ${base}/api/v1/openapi.json`,
     `   Health          ${base}${HEALTH_PATH}  (${healthSummary(health)})`,
     `   Local state     ${shortPath(options.stateDir)}`,
+    options.ipfsPort
+      ? `   IPFS dev node   http://${options.host}:${options.ipfsPort}/api/v0  (Kubo RPC, development only; ${shortPath(options.ipfsDir)})`
+      : '   IPFS            off (--no-ipfs): videos are served from R2 alone',
     ' Demo accounts (npm run seed; more with npm run admin -- list-users):',
     ...accounts.map((account) => `   ${account.role.padEnd(8)} ${account.email.padEnd(27)} ${account.password}`),
-    ' Stop with Ctrl-C: wrangler and workerd are stopped with it.',
+    ' Stop with Ctrl-C: wrangler, workerd and the IPFS dev node are stopped with it.',
     '────────────────────────────────────────────────────────────────────────',
   ].join('\n');
 }
@@ -334,7 +429,10 @@ async function main(): Promise<void> {
   if (options.fresh) {
     step(`--fresh: deleting ${shortPath(options.stateDir)}`);
     await deleteState(options.stateDir);
+    // Pins of videos the fresh database no longer knows would only be garbage.
+    if (options.ipfs !== false) await deleteIpfsNodeState(options.ipfsDir);
   }
+  if (options.ipfs !== false) options.ipfsPort = await chooseIpfsPort(options);
   if (options.build) {
     step('building the web app (npm run build:web)');
     await buildWeb();
@@ -345,7 +443,10 @@ async function main(): Promise<void> {
   await prepareDatabase(target, options.seed);
 
   const report: { health?: HealthResult } = {};
-  const services: Service[] = [wranglerDevService(options, report)];
+  const services: Service[] = [
+    ...(options.ipfsPort ? [ipfsDevNodeService({ ...options, ipfsPort: options.ipfsPort })] : []),
+    wranglerDevService(options, report),
+  ];
   for (const service of services) {
     step(`starting ${service.name}`);
     await service.start((started) => {

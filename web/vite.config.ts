@@ -14,6 +14,11 @@ export default defineConfig({
       '/api': { target: process.env.VIBESTREAM_API_ORIGIN ?? 'http://127.0.0.1:8787', ws: true },
     },
   },
+  resolve: {
+    // p2p-media-loader-core's plain entry imports Node's `events`; its self-contained browser build sits behind
+    // this export condition. The others are Vite's defaults for the browser.
+    conditions: ['p2pml:core-as-bundle', 'module', 'browser', 'development|production'],
+  },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
@@ -27,6 +32,7 @@ export default defineConfig({
         signup: page('signup/index.html'),
         docs: page('docs/index.html'),
         dashboard: page('dashboard/index.html'),
+        revenue: page('revenue/index.html'),
         watch: page('watch/index.html'),
         room: page('room/index.html'),
         notFound: page('404.html'),

@@ -2,6 +2,7 @@
 // (id, type, time, actor) around a payload whose shape is fixed by its type; consumers validate the whole
 // envelope, so a malformed message is recognised as poison instead of failing deep inside a handler.
 import { z } from 'zod';
+import { INTERACTION_KINDS } from './recommendations/signals';
 
 const id = z.string().min(1).max(128);
 
@@ -32,6 +33,23 @@ export const eventPayloadSchemas = {
       startedAt: z.string(),
       resolvedAt: z.string().nullable(),
     }),
+  }),
+  // Recommendations: a viewer's implicit feedback on a video (POST /api/v1/interactions), folded into
+  // rec_signals by the consumer, so the player never waits on that write.
+  'interaction.recorded': z.strictObject({
+    userId: id,
+    videoId: id,
+    kind: z.enum(INTERACTION_KINDS),
+    watchFraction: z.number().min(0).max(1).nullable(),
+    region: z.string().max(2),
+  }),
+  // IPFS storage (the ipfs-jobs queue): a published video's files are in R2 and wait to be added to the
+  // configured Kubo nodes and pinned; the video becomes ready once that is done.
+  'ipfs.video_uploaded': z.strictObject({ videoId: id, creatorId: id }),
+  // Payments (payments queue): a verified provider webhook was stored in payment_events; the consumer applies it.
+  'payment.event_received': z.strictObject({
+    provider: z.enum(['stripe', 'paypal', 'coinbase']),
+    paymentEventId: id,
   }),
 } as const;
 

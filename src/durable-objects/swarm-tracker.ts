@@ -18,6 +18,7 @@
 // `reportBadPeer`, both small and both expected to outlive every socket.
 import { selectOfferRecipients } from '../domain/swarm/matching';
 import { isCompleteAfter, type SwarmMember, SwarmRegistry } from '../domain/swarm/membership';
+import { MAX_REPORTS_PER_PEER, shouldBlock } from '../domain/swarm/peer-reports';
 import {
   type AnnounceRequest,
   announceResponse,
@@ -68,6 +69,7 @@ export class SwarmTracker extends HealthCheckedObject {
     const sql = ctx.storage.sql;
     // Ids may hold any code unit (binary peer ids), so storage keys are their hex code units.
     sql.exec('CREATE TABLE IF NOT EXISTS blocked_peers (info_hash TEXT NOT NULL, peer_id TEXT NOT NULL, PRIMARY KEY (info_hash, peer_id))');
+    sql.exec('CREATE TABLE IF NOT EXISTS peer_reports (peer_id TEXT NOT NULL, reporter TEXT NOT NULL, PRIMARY KEY (peer_id, reporter))');
     sql.exec('CREATE TABLE IF NOT EXISTS swarm_downloads (info_hash TEXT PRIMARY KEY, downloaded INTEGER NOT NULL)');
     for (const row of sql.exec<{ info_hash: string; peer_id: string }>('SELECT info_hash, peer_id FROM blocked_peers')) {
       this.blocked.add(blockKey(fromStorageKey(row.info_hash), fromStorageKey(row.peer_id)));
@@ -138,8 +140,8 @@ export class SwarmTracker extends HealthCheckedObject {
   }
 
   /**
-   * Marks a peer as bad in one swarm (RPC; the future segment-verification path calls it when a peer serves data
-   * that fails its hash). A blocked peer is never matched again, in either direction, and the mark is durable.
+   * Marks a peer as bad in one swarm (RPC; reportPeer calls it once viewers agree a peer served data that fails
+   * its hash). A blocked peer is never matched again, in either direction, and the mark is durable.
    */
   async reportBadPeer(infoHash: string, peerId: string): Promise<void> {
     this.ctx.storage.sql.exec(
@@ -148,6 +150,37 @@ export class SwarmTracker extends HealthCheckedObject {
       toStorageKey(peerId),
     );
     this.blocked.add(blockKey(infoHash, peerId));
+  }
+
+  /**
+   * A viewer's report that `peerId` served a segment failing its hash (RPC; POST /tracker/{videoId}/reports).
+   * Once enough distinct accounts agree (domain/swarm/peer-reports.ts), every peer id the offending socket holds
+   * is blocked in every swarm it joined, so it cannot come back under its other stream's id.
+   */
+  async reportPeer(peerId: string, reporter: string): Promise<{ reporters: number; blocked: boolean }> {
+    const sql = this.ctx.storage.sql;
+    const key = toStorageKey(peerId);
+    const counted = () => sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM peer_reports WHERE peer_id = ?', key).toArray()[0]?.n ?? 0;
+    if (counted() < MAX_REPORTS_PER_PEER) {
+      sql.exec('INSERT OR IGNORE INTO peer_reports (peer_id, reporter) VALUES (?, ?)', key, reporter);
+    }
+    const reporters = counted();
+    if (!shouldBlock(reporters)) return { reporters, blocked: false };
+    const swarms = this.swarms();
+    const offenders = new Set<string>();
+    for (const infoHash of swarms.infoHashes()) {
+      const member = swarms.member(infoHash, peerId);
+      if (member) offenders.add(member.connectionId);
+    }
+    const identities: { infoHash: string; peerId: string }[] = [];
+    for (const connectionId of offenders) {
+      const attachment = this.socketsById.get(connectionId)?.deserializeAttachment() as PeerAttachment | null | undefined;
+      for (const joined of attachment?.swarms ?? []) identities.push({ infoHash: joined.infoHash, peerId: joined.peerId });
+    }
+    // Not connected right now: block the reported id in every swarm it could rejoin.
+    if (identities.length === 0) for (const infoHash of swarms.infoHashes()) identities.push({ infoHash, peerId });
+    for (const identity of identities) await this.reportBadPeer(identity.infoHash, identity.peerId);
+    return { reporters, blocked: true };
   }
 
   /** Member and seeder counts per swarm (RPC; for dashboards and tests). */

@@ -31,6 +31,8 @@ export interface PlayerProbe {
   reportedPeers: string[];
   uploadDecision: SharingDecision | null;
   samplesAccepted: number;
+  /** Heights of the ladder hls.js parsed from the master playlist, and the one playing now. */
+  levelHeights: number[];
   currentLevelHeight: number | null;
   ended: boolean;
 }

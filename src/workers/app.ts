@@ -11,6 +11,7 @@ import { ApiError, errorResponse } from './errors';
 import { authenticate } from './middleware/auth';
 import { monitorRequests } from './middleware/monitoring';
 import { requestLog } from './middleware/request-log';
+import { carriesPlaybackBearer } from './playback-access';
 import { adminRoutes } from './routes/admin';
 import { alertRoutes } from './routes/alerts';
 import { analyticsIngestRoutes } from './routes/analytics-ingest';
@@ -18,15 +19,21 @@ import { analyticsQueryRoutes } from './routes/analytics-query';
 import { analyticsRawRoutes } from './routes/analytics-raw';
 import { apiKeyRoutes } from './routes/api-keys';
 import { authRoutes } from './routes/auth';
+import { checkoutRoutes } from './routes/checkout';
 import { healthRoutes } from './routes/health';
 import { iceServerRoutes } from './routes/ice-servers';
 import { monitoringRoutes } from './routes/monitoring';
+import { paymentRoutes } from './routes/payments';
+import { recommendationRoutes } from './routes/recommendations';
+import { reportRoutes } from './routes/reports';
 import { roomRoutes } from './routes/rooms';
 import { SFU_GRANT_HEADER, sfuRoutes } from './routes/sfu';
+import { storageAdminRoutes } from './routes/storage-admin';
 import { tokenRoutes } from './routes/tokens';
 import { trackerRoutes } from './routes/tracker';
 import { videoFileRoutes } from './routes/video-files';
 import { videoRoutes } from './routes/videos';
+import { webhookRoutes } from './routes/webhooks';
 
 export const API_PREFIX = '/api/v1';
 
@@ -83,7 +90,8 @@ export function createApp() {
           },
         })(c, next),
   );
-  app.use(`${API_PREFIX}/*`, authenticate);
+  // A playback token (paid videos' files) is not an API credential: playback-access.ts reads it instead.
+  app.use(`${API_PREFIX}/*`, (c, next) => (carriesPlaybackBearer(c) ? next() : authenticate(c, next)));
 
   for (const routes of [
     healthRoutes,
@@ -93,6 +101,7 @@ export function createApp() {
     videoRoutes,
     videoFileRoutes,
     adminRoutes,
+    storageAdminRoutes,
     analyticsIngestRoutes,
     analyticsQueryRoutes,
     analyticsRawRoutes,
@@ -102,6 +111,10 @@ export function createApp() {
     sfuRoutes,
     roomRoutes,
     trackerRoutes,
+    checkoutRoutes,
+    paymentRoutes,
+    reportRoutes,
+    recommendationRoutes,
   ]) {
     app.route(API_PREFIX, routes);
   }
@@ -144,6 +157,9 @@ export function createApp() {
   // Built by hand rather than c.redirect(): Response.redirect() has immutable headers, which the security
   // headers middleware must still be able to set.
   app.get(`${API_PREFIX}/docs`, (c) => c.body(null, 302, { Location: '/docs/' }));
+
+  // Provider webhooks: outside /api/v1 (no bearer auth, no body limit of the API); verified on the raw body.
+  app.route('/', webhookRoutes);
 
   app.notFound(async (c) => {
     if (c.req.path.startsWith('/api/') || c.req.path.startsWith('/webhooks/')) {

@@ -33,8 +33,26 @@ export interface Env {
   REALTIME_API_URL?: string;
   // STUN servers every ICE server list starts with (comma-separated; default stun:stun.cloudflare.com:3478).
   STUN_URLS?: string;
+  // Payment provider API roots (defaults: the providers' production APIs); tests point them at contract servers.
+  STRIPE_API_URL?: string;
+  PAYPAL_API_URL?: string;
+  // "sandbox" (default) or "production": which PayPal environment the SDK talks to when PAYPAL_API_URL is unset.
+  PAYPAL_ENVIRONMENT?: string;
+  // Hosts allowed in PAYPAL-CERT-URL (comma-separated; default api.paypal.com,api.sandbox.paypal.com).
+  PAYPAL_CERT_HOSTS?: string;
+  COINBASE_API_URL?: string;
+  // IPFS storage (src/adapters/ipfs/config.ts): Kubo RPC endpoints `[name=]url,…`; unset → videos are served
+  // from R2 alone. Replication factor (default 1), per-call timeout (default 30000 ms), the default per-creator
+  // storage quota (default 10 GiB) and the free-space ratio under which a node alerts (default 0.1).
+  IPFS_API_URLS?: string;
+  IPFS_REPLICATION_FACTOR?: string;
+  IPFS_TIMEOUT_MS?: string;
+  STORAGE_QUOTA_BYTES?: string;
+  IPFS_LOW_SPACE_RATIO?: string;
   // secrets (.dev.vars locally, `wrangler secret put` in production)
   JWT_SECRET: string;
+  // Authorization header values for the IPFS_API_URLS nodes (one for all, or one per node, comma-separated).
+  IPFS_API_AUTHORIZATIONS?: string;
   // Signs alert webhooks (X-VibeStream-Signature); when unset they are sent unsigned, with a warning.
   ALERT_WEBHOOK_SECRET?: string;
   // Analytics Engine SQL API (raw session points); both unset → that route answers 503 not_configured.
@@ -46,6 +64,14 @@ export interface Env {
   // Realtime SFU app; both unset → the /rooms/{roomId}/sfu routes answer 503 not_configured.
   REALTIME_APP_ID?: string;
   REALTIME_APP_TOKEN?: string;
+  // Payment providers; a provider whose secrets are unset answers 503 not_configured at checkout and webhook.
+  STRIPE_SECRET_KEY?: string;
+  STRIPE_WEBHOOK_SECRET?: string;
+  PAYPAL_CLIENT_ID?: string;
+  PAYPAL_CLIENT_SECRET?: string;
+  PAYPAL_WEBHOOK_ID?: string;
+  COINBASE_API_KEY?: string;
+  COINBASE_WEBHOOK_SECRET?: string;
 }
 
 /** Who is calling: a signed-in user (access token) or a server using an API key on behalf of its owner. */

@@ -7,6 +7,9 @@ import { relayStaleOutbox } from '../adapters/queues/event-bus';
 import { evaluateFleetRules } from './alerts/fleet';
 import type { Env } from './env';
 import { queuesOf } from './events/queues';
+import { runStorageMaintenance } from './ipfs/maintenance';
+import { runReconciliation } from './payments/reconciliation';
+import { precomputeRecommendations } from './recommendations/precompute';
 
 export interface CronJob {
   name: string;
@@ -39,10 +42,29 @@ export const fleetAlertsJob: CronJob = {
   run: (env, now) => evaluateFleetRules(env, now),
 };
 
+// Recommendation neighbours, trending per region and swarm health (see workers/recommendations/precompute.ts).
+export const recommendationsJob: CronJob = {
+  name: 'recommendations',
+  run: (env, now) => precomputeRecommendations(env, now),
+};
+
+// IPFS storage: node health and free-space alerts, pin checks and replica repair, dead-lettered store jobs
+// (see workers/ipfs/maintenance.ts). Does nothing when IPFS_API_URLS is unset.
+export const storageMaintenanceJob: CronJob = {
+  name: 'storage-maintenance',
+  run: (env, now) => runStorageMaintenance(env, now),
+};
+
+// Payment reconciliation: re-query waiting payments, match provider records to the ledger, alert on mismatches.
+export const paymentReconciliationJob: CronJob = {
+  name: 'payment-reconciliation',
+  run: (env, now) => runReconciliation(env, now),
+};
+
 export const cronJobs: Record<string, CronJob[]> = {
-  '*/5 * * * *': [relayOutboxJob, fleetAlertsJob],
-  '0 * * * *': [authHousekeepingJob],
-  '30 3 * * *': [],
+  '*/5 * * * *': [relayOutboxJob, fleetAlertsJob, storageMaintenanceJob],
+  '0 * * * *': [authHousekeepingJob, recommendationsJob],
+  '30 3 * * *': [paymentReconciliationJob],
 };
 
 export async function runScheduled(cron: string, env: Env, now = Date.now()): Promise<{ job: string; ok: boolean; error?: string }[]> {

@@ -146,7 +146,10 @@ describe('malformed requests to every route', () => {
         const response = await api(op.method, request.path, request.init);
         sent++;
         const where = `${op.method} ${op.path} [${request.label}] token=${request.init?.token ? 'yes' : 'no'} → ${response.status}`;
-        if (response.status >= 500) failures.push(`${where} ${JSON.stringify(response.body).slice(0, 200)}`);
+        // A well-formed call to a feature switched off in this deployment (IPFS, SFU, Analytics Engine SQL) answers
+        // 503 not_configured by design; that is a documented answer, not a failure to handle input.
+        const switchedOff = response.status === 503 && (response.body as { error?: { code?: string } })?.error?.code === 'not_configured';
+        if (response.status >= 500 && !switchedOff) failures.push(`${where} ${JSON.stringify(response.body).slice(0, 200)}`);
         if (response.status >= 400) {
           if (typeof response.body?.error?.code !== 'string' || typeof response.body?.error?.message !== 'string')
             failures.push(`${where}: not the error shape`);

@@ -55,10 +55,12 @@ describe('event bus', () => {
     }
     const rows = await env.DB.prepare('SELECT COUNT(*) AS n FROM audit_log WHERE id = ?').bind(event.id).first<{ n: number }>();
     expect(rows?.n).toBe(1);
-    const processed = await env.DB.prepare('SELECT COUNT(*) AS n FROM processed_events WHERE event_id = ?')
+    // One mark per handler subscribed to the event (the audit log and storage cleanup), however often it came.
+    const processed = await env.DB.prepare('SELECT handler, COUNT(*) AS n FROM processed_events WHERE event_id = ? GROUP BY handler')
       .bind(event.id)
-      .first<{ n: number }>();
-    expect(processed?.n).toBe(1);
+      .all<{ handler: string; n: number }>();
+    expect(processed.results.length).toBeGreaterThanOrEqual(1);
+    for (const row of processed.results) expect(row.n, row.handler).toBe(1);
   });
 
   it('retries a failing handler with backoff, skipping handlers that already finished', async () => {

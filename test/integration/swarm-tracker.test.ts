@@ -251,6 +251,51 @@ describe('swarm tracker', () => {
     expect(bad.inbox.filter((frame) => 'offer' in frame)).toEqual([]);
   });
 
+  it('blocks a peer once two accounts report it, under every stream id its socket holds', async () => {
+    const videoId = await createVideo();
+    const bad = await connect(videoId);
+    const good = await connect(videoId);
+    const OTHER_HASH = 'bbbbbbbbbbbbbbbbbbbb';
+    bad.send(announceStarted(peerId('bad-main'), { uploaded: 1e9 }));
+    await bad.next(isAnnounceReply);
+    bad.send({ ...announceStarted(peerId('bad-audio')), info_hash: OTHER_HASH });
+    await bad.next(isAnnounceReply);
+    good.send(announceStarted(peerId('good')));
+    await good.next(isAnnounceReply);
+
+    const [first, second] = [await signUp('viewer'), await signUp('viewer')];
+    const report = (token: string) =>
+      api('POST', `/api/v1/tracker/${videoId}/reports`, { token, body: { peerId: peerId('bad-main'), segment: '360p/seg_00003.m4s' } });
+    // The same account twice is one report; a second account blocks.
+    expect((await report(first.accessToken)).body).toEqual({ reporters: 1, blocked: false });
+    expect((await report(first.accessToken)).body).toEqual({ reporters: 1, blocked: false });
+    expect((await report(second.accessToken)).body).toEqual({ reporters: 2, blocked: true });
+
+    const newcomer = await connect(videoId);
+    newcomer.send({
+      ...announceStarted(peerId('newcomer')),
+      info_hash: OTHER_HASH,
+      numwant: 2,
+      offers: [{ offer_id: 'o1', offer: offer(1) }],
+    });
+    await newcomer.next(isAnnounceReply);
+    newcomer.send(announceStarted(peerId('newcomer'), { numwant: 2, offers: [{ offer_id: 'o2', offer: offer(2) }] }));
+    expect(await good.next((frame) => 'offer' in frame)).toMatchObject({ offer_id: 'o2' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(bad.inbox.filter((frame) => 'offer' in frame)).toEqual([]);
+  });
+
+  it('takes reports only from signed-in accounts, about known videos, with a valid body', async () => {
+    const videoId = await createVideo();
+    const viewer = await signUp('viewer');
+    const path = `/api/v1/tracker/${videoId}/reports`;
+    expect((await api('POST', path, { body: { peerId: 'x' } })).status).toBe(401);
+    expect((await api('POST', path, { token: viewer.accessToken, body: { peerId: '' } })).status).toBe(400);
+    expect((await api('POST', path, { token: viewer.accessToken, body: { peerId: 'x', extra: 1 } })).status).toBe(400);
+    const unknown = await api('POST', '/api/v1/tracker/no-such-video/reports', { token: viewer.accessToken, body: { peerId: 'x' } });
+    expect(unknown.status).toBe(404);
+  });
+
   it('answers malformed frames with a failure reason and keeps serving the socket', async () => {
     const client = await connect(await createVideo());
     client.send('{not json');

@@ -115,7 +115,7 @@ export async function publishPackage(baseUrl: string, accessToken: string, video
       await fetch(`${api}/files/${path}`, {
         method: 'PUT',
         headers: { authorization, 'content-type': 'application/octet-stream' },
-        body: bytes,
+        body: bytes as Uint8Array<ArrayBuffer>,
       }),
       `upload of ${path}`,
     );

@@ -196,3 +196,6 @@ export const eventOutbox = sqliteTable(
 );
 export * from './alerts-schema';
 export * from './analytics-schema';
+export * from './ipfs-schema';
+export * from './payments-schema';
+export * from './recommendations-schema';

@@ -7,6 +7,9 @@ import { auditLog } from '../../adapters/db/schema';
 import type { AnyDomainEvent, EventType } from '../../domain/events';
 import { deliverAlertWebhook } from '../alerts/webhook';
 import type { Env } from '../env';
+import { ipfsStoreHandler, ipfsUnpinHandler } from '../ipfs/handlers';
+import { paymentEventHandler } from '../payments/event-handler';
+import { recommendationSignalsHandler } from '../recommendations/signals-handler';
 
 export interface HandlerContext {
   db: Database;
@@ -36,6 +39,12 @@ const subjectOf = (event: AnyDomainEvent): { type: string; id: string } => {
       return { type: 'system', id: event.data.queue };
     case 'alert.notify':
       return { type: 'alert', id: event.data.alert.id };
+    case 'ipfs.video_uploaded':
+      return { type: 'video', id: event.data.videoId };
+    case 'interaction.recorded':
+      return { type: 'video', id: event.data.videoId };
+    case 'payment.event_received':
+      return { type: 'payment_event', id: event.data.paymentEventId };
   }
 };
 
@@ -71,7 +80,14 @@ export const alertWebhookHandler: EventHandler = {
   },
 };
 
-export const handlers: readonly EventHandler[] = [auditHandler, alertWebhookHandler];
+export const handlers: readonly EventHandler[] = [
+  auditHandler,
+  paymentEventHandler,
+  alertWebhookHandler,
+  recommendationSignalsHandler,
+  ipfsStoreHandler,
+  ipfsUnpinHandler,
+];
 
 export function handlersFor(type: EventType, registry: readonly EventHandler[] = handlers): EventHandler[] {
   return registry.filter((handler) => handler.handles.includes(type));

@@ -12,6 +12,8 @@ import { canEdit, canView } from '../../domain/catalog';
 import { type FileDigest, type IntegrityManifest, MANIFEST_VERSION, manifestFiles } from '../../domain/packaging/manifest';
 import type { AppEnv } from '../env';
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors';
+import { serveFromIpfs, warmNextSegment } from '../ipfs/delivery';
+import { assertPlaylistComplete, queueIpfsStorage, reserveStorageForManifest } from '../ipfs/publish';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { bearerOrKeySecurity, createRouter, ErrorSchema, errorResponses, jsonBody, jsonResponse } from '../openapi';
 import { VideoIdParam, VideoSchema } from '../schemas';
@@ -118,6 +120,8 @@ videoFileRoutes.openapi(
     const { id } = c.req.valid('param');
     const video = await editableVideo(c, id);
     const manifest: IntegrityManifest = c.req.valid('json');
+    // 413 storage_quota_exceeded before anything is stored (workers/ipfs/publish.ts).
+    await reserveStorageForManifest(c.env, video, manifest);
     await putManifest(c.env.UPLOADS, id, manifest);
     if (video.status !== 'processing') {
       await changeVideoStatus(c.env, (p) => c.executionCtx.waitUntil(p), video, 'processing', principalOf(c).userId);
@@ -138,7 +142,7 @@ videoFileRoutes.openapi(
     middleware: [requireAuth({ role: 'creator', scope: 'catalog:write' })] as const,
     request: { params: VideoIdParam },
     responses: {
-      200: jsonResponse(VideoSchema, 'The video, now "ready"'),
+      200: jsonResponse(VideoSchema, 'The video, now "ready" — or "processing" until IPFS storage has pinned every file'),
       ...errorResponses(400, 401, 403, 404),
       409: {
         description: 'No manifest yet, or files missing (details.missing lists them)',
@@ -164,7 +168,10 @@ videoFileRoutes.openapi(
         missing: missing.slice(0, 100),
       });
     }
-    await changeVideoStatus(c.env, (p) => c.executionCtx.waitUntil(p), video, 'ready', principalOf(c).userId);
+    // With IPFS storage on, the store job marks the video ready once every file is pinned (workers/ipfs).
+    if (!(await queueIpfsStorage(c.env, (p) => c.executionCtx.waitUntil(p), video, principalOf(c).userId))) {
+      await changeVideoStatus(c.env, (p) => c.executionCtx.waitUntil(p), video, 'ready', principalOf(c).userId);
+    }
     const published = await findVideo(openDatabase(c.env.DB), id);
     if (!published) throw notFound('Video');
     return c.json(toPublicVideo(published), 200);
@@ -208,7 +215,12 @@ videoFileRoutes.put('/videos/:id/files/:path{.+}', requireAuth({ role: 'creator'
   if (declared === undefined || !/^\d{1,12}$/.test(declared)) throw new ApiError(411, 'length_required', 'Send Content-Length');
   const limit = digest ? digest.bytes : MAX_PLAYLIST_BYTES;
   if (Number(declared) > limit) throw new ApiError(413, 'payload_too_large', `"${path}" is at most ${limit} bytes`);
-  const body = c.req.raw.body ?? new ArrayBuffer(0);
+  let body: ReadableStream | ArrayBuffer = c.req.raw.body ?? new ArrayBuffer(0);
+  if (isPlaylist) {
+    // 422 playlist_references_missing when it names a file outside the package (workers/ipfs/publish.ts).
+    body = await c.req.arrayBuffer();
+    assertPlaylistComplete(manifest, path, body);
+  }
 
   const result = await putVideoFile(c.env.UPLOADS, id, path, body, {
     contentType: contentTypeOf(path),
@@ -265,6 +277,8 @@ videoFileRoutes.get('/videos/:id/hls/:path{.+}', async (c) => {
   // Missing, not viewable and not yet published all look the same to a stranger; the creator can preview.
   if (!video || !canView(video, viewer)) throw notFound('File');
   if (video.status !== 'ready' && !(viewer && canEdit(video, viewer))) throw notFound('File');
+  // Paid videos need a playback token (src/workers/playback-access.ts); checked before the edge cache is read.
+  await (await import('../playback-access')).requirePlaybackAccess(c, video);
   const isPublic = video.visibility !== 'private' && video.status === 'ready';
 
   const range = c.req.header('Range');
@@ -283,7 +297,17 @@ videoFileRoutes.get('/videos/:id/hls/:path{.+}', async (c) => {
   }
 
   const head = await headVideoFile(c.env.UPLOADS, id, path);
-  if (!head) throw notFound('File');
+  if (!head) {
+    // Not in R2 (any more): the IPFS copy, when the video was stored there (workers/ipfs/delivery.ts).
+    return serveFromIpfs(c, {
+      videoId: id,
+      path,
+      ifNoneMatch,
+      cacheKey: isPublic && !range ? cacheKey : null,
+      rangeOf: (size) => parseRange(range, size),
+      headers: { 'Content-Type': contentTypeOf(path), 'Cache-Control': cacheControlOf(path, isPublic), 'Accept-Ranges': 'bytes' },
+    });
+  }
   const headers: Record<string, string> = {
     'Content-Type': contentTypeOf(path),
     'Cache-Control': cacheControlOf(path, isPublic),
@@ -309,6 +333,14 @@ videoFileRoutes.get('/videos/:id/hls/:path{.+}', async (c) => {
   }
   const response = new Response(object.body, { status: 200, headers: { ...headers, 'Content-Length': String(head.size) } });
   if (isPublic) c.executionCtx.waitUntil(caches.default.put(cacheKey, response.clone()).catch(() => {}));
+  if (isPublic) {
+    const headersOf = (next: string) => ({
+      'Content-Type': contentTypeOf(next),
+      'Cache-Control': cacheControlOf(next, true),
+      'Accept-Ranges': 'bytes',
+    });
+    c.executionCtx.waitUntil(warmNextSegment(c, { videoId: id, path, requestUrl: c.req.url, headersOf }));
+  }
   return response;
 });
 
@@ -335,7 +367,8 @@ videoFileRoutes.openAPIRegistry.registerPath({
     ...errorResponses(400, 401, 403, 404, 409, 413),
     411: { description: 'Content-Length missing', content: { 'application/json': { schema: ErrorSchema } } },
     422: {
-      description: 'checksum_mismatch: the body does not hash to the manifest SHA-256; nothing stored',
+      description:
+        'checksum_mismatch: the body does not hash to the manifest SHA-256; playlist_references_missing: a playlist names files outside the package; nothing stored',
       content: { 'application/json': { schema: ErrorSchema } },
     },
   },

@@ -19,6 +19,7 @@ import { mountLayout } from '../layout';
 import { session } from '../session';
 import { createP2PPlayer } from '../watch/p2p-player';
 import { startStatsReporter, trackPeerConnections } from '../watch/stats-reporter';
+import { renderUpNext } from '../watch/up-next';
 
 mountLayout();
 
@@ -86,6 +87,67 @@ const SHARING_MESSAGES: Record<Exclude<UploadDecision, { upload: true }>['reason
   session_cap: 'Sharing stopped: this session reached its upload allowance.',
 };
 
+/**
+ * Recommendation signals (POST /api/v1/interactions): `complete` when the video ends, otherwise one `view` with
+ * the share watched when the viewer leaves the page (sent with keepalive so it survives the navigation).
+ */
+function recordViewing(element: HTMLVideoElement, videoId: string): void {
+  let watchedFraction = 0;
+  let completed = false;
+  element.addEventListener('timeupdate', () => {
+    if (element.duration > 0) watchedFraction = Math.max(watchedFraction, Math.min(1, element.currentTime / element.duration));
+  });
+  element.addEventListener('ended', () => {
+    if (completed) return;
+    completed = true;
+    void apiRequest('/interactions', { method: 'POST', body: { videoId, kind: 'complete' } }).catch(() => {});
+  });
+  window.addEventListener(
+    'pagehide',
+    () => {
+      if (completed || watchedFraction === 0 || !session.accessToken) return;
+      void fetch('/api/v1/interactions', {
+        method: 'POST',
+        keepalive: true,
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${session.accessToken}` },
+        body: JSON.stringify({ videoId, kind: 'view', watchFraction: Math.round(watchedFraction * 1000) / 1000 }),
+      }).catch(() => {});
+    },
+    { once: true },
+  );
+}
+
+type PlaybackAccess = { kind: 'free' } | { kind: 'entitlement_required' } | { kind: 'token'; authorize: (url: URL) => void };
+
+// Playback tokens live 10 minutes; a fresh one is fetched well before the current one expires.
+const PLAYBACK_TOKEN_REFRESH_MS = 7 * 60_000;
+
+/**
+ * Paid videos need a playback token on every playlist and segment request (`?pt=`); the API issues it only to
+ * viewers with an entitlement (402 otherwise). Free videos answer `required: false`.
+ */
+async function playbackAccess(videoId: string): Promise<PlaybackAccess> {
+  type Issued = { token: string | null; required: boolean };
+  const issue = () => apiRequest<Issued>(`/videos/${encodeURIComponent(videoId)}/playback-token`, { method: 'POST' });
+  let issued: Issued;
+  try {
+    issued = await issue();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 402) return { kind: 'entitlement_required' };
+    return { kind: 'free' };
+  }
+  if (!issued.required || !issued.token) return { kind: 'free' };
+  let token = issued.token;
+  window.setInterval(() => {
+    void issue()
+      .then((next) => {
+        if (next.token) token = next.token;
+      })
+      .catch(() => {});
+  }, PLAYBACK_TOKEN_REFRESH_MS);
+  return { kind: 'token', authorize: (url) => url.searchParams.set('pt', token) };
+}
+
 async function start(): Promise<void> {
   const videoId = videoIdFromPath();
   if (!videoId) {
@@ -111,9 +173,21 @@ async function start(): Promise<void> {
 
   const hlsBase = new URL(`/api/v1/videos/${encodeURIComponent(video.id)}/hls/`, window.location.origin);
   const manifestUrl = new URL('manifest.json', hlsBase).href;
-  const manifestResponse = await fetch(manifestUrl, {
+  const access = signedIn ? await playbackAccess(video.id) : { kind: 'free' as const };
+  if (access.kind === 'entitlement_required') {
+    showError('This video is paid: buy, rent or subscribe to the creator to watch it.');
+    return;
+  }
+  const authorize = access.kind === 'token' ? access.authorize : undefined;
+  const manifestRequestUrl = new URL(manifestUrl);
+  authorize?.(manifestRequestUrl);
+  const manifestResponse = await fetch(manifestRequestUrl, {
     headers: signedIn && session.accessToken ? { Authorization: `Bearer ${session.accessToken}` } : {},
   });
+  if (manifestResponse.status === 401) {
+    showError('This video is paid: sign in, then buy, rent or subscribe to watch it.');
+    return;
+  }
   if (!manifestResponse.ok) {
     showError(video.status === 'ready' ? 'This video cannot be played right now.' : 'This video is still being processed.');
     return;
@@ -147,6 +221,7 @@ async function start(): Promise<void> {
     iceServers,
     sharing,
     network: networkHints(),
+    authorize,
     contentIdOf,
     onBadPeer: (peerId, rejected) => {
       reportedPeers.push(peerId);
@@ -171,6 +246,7 @@ async function start(): Promise<void> {
     reportedPeers,
     uploadDecision: null,
     samplesAccepted: 0,
+    levelHeights: [],
     currentLevelHeight: null,
     ended: false,
   };
@@ -178,6 +254,8 @@ async function start(): Promise<void> {
   element.addEventListener('ended', () => {
     probe.ended = true;
   });
+
+  if (signedIn) recordViewing(element, video.id);
 
   if (signedIn) {
     try {
@@ -207,6 +285,7 @@ async function start(): Promise<void> {
     byId('stat-rejected').textContent = String(counters.rejectedSegments);
     byId('stat-uploaded').textContent = formatBytes(counters.uploadedBytes);
     const level = player.hls.levels[player.hls.currentLevel];
+    probe.levelHeights = player.hls.levels.map((candidate) => candidate.height);
     probe.currentLevelHeight = level?.height ?? null;
     byId('stat-level').textContent = level ? `${level.height}p${player.hls.autoLevelEnabled ? ' (auto)' : ''}` : 'Auto';
     probe.uploadDecision = uploadDecision;
@@ -216,15 +295,9 @@ async function start(): Promise<void> {
   window.setInterval(render, 1000);
   render();
 
-  const upNext = import.meta.glob<{ renderUpNext(container: HTMLElement, videoId: string): Promise<void> }>('../watch/up-next.ts');
-  const loadUpNext = Object.values(upNext)[0];
-  if (loadUpNext) {
-    void loadUpNext()
-      .then(({ renderUpNext }) => renderUpNext(byId('up-next'), video.id))
-      .catch(() => {
-        byId('up-next').textContent = 'No suggestions right now.';
-      });
-  }
+  void renderUpNext(byId('up-next'), video.id).catch(() => {
+    byId('up-next').textContent = 'No suggestions right now.';
+  });
 }
 
 void start();

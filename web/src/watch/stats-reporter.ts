@@ -46,7 +46,9 @@ const states = new Set(['new', 'connecting', 'connected', 'disconnected', 'faile
 export async function connectionSample(connection: RTCPeerConnection, label: string, ts: number): Promise<StatsSample | null> {
   const report = await connection.getStats();
   const stats = new Map<string, Stat>();
-  report.forEach((value: Stat) => stats.set(value.id, value));
+  report.forEach((value: Stat) => {
+    stats.set(value.id, value);
+  });
   const transport = [...stats.values()].find((stat) => stat.type === 'transport');
   const pairId = transport?.selectedCandidatePairId as string | undefined;
   const pair = (pairId ? stats.get(pairId) : undefined) ?? [...stats.values()].find((s) => s.type === 'candidate-pair' && s.nominated);

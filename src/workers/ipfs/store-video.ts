@@ -1,0 +1,222 @@
+// The store job of the ipfs-jobs queue: a published video's files go from R2 to the IPFS nodes chosen for it,
+// each file's CID is recorded, the manifest gets its `cid` column, the root directory is built and pinned on
+// every chosen node — and only then does the video become ready.
+//
+// Why it is safe to retry at any point: adding a file twice yields the same CID and stores nothing new, file
+// rows are upserts keyed on (video, path), the root is pinned only after every block of it is on the node,
+// and the video stays `processing` (invisible to viewers) until the final D1 batch. A job that dies halfway
+// leaves rows that the retry overwrites with the same values, and nothing published.
+import { openDatabase } from '../../adapters/db/client';
+import {
+  deletePinsOfVideoStatement,
+  jobOf,
+  markStoredStatement,
+  pinsOf,
+  recordPinStatement,
+  reserveStorageStatement,
+  setJobStateStatement,
+  upsertFileStatement,
+} from '../../adapters/db/ipfs-repo';
+import { findVideo } from '../../adapters/db/videos-repo';
+import { type IpfsConfig, ipfsConfigOf } from '../../adapters/ipfs/config';
+import { type KuboNode, kuboNodes } from '../../adapters/ipfs/kubo';
+import { directoryBlocks, type StoredEntry } from '../../adapters/ipfs/unixfs-directory';
+import { getManifest, getVideoFile, MANIFEST_PATH, putManifest } from '../../adapters/r2-video-store';
+import type { IntegrityManifest } from '../../domain/packaging/manifest';
+import { manifestFiles } from '../../domain/packaging/manifest';
+import { manifestBytes } from '../../domain/storage/quota';
+import { planReplicas } from '../../domain/storage/replication';
+import type { Env } from '../env';
+import { changeVideoStatus } from '../video-status';
+
+export const MASTER_PLAYLIST = 'master.m3u8';
+// D1 allows 100 bound parameters per statement and batches of many statements; 50 upserts per batch keeps a
+// 5,000-segment video at ~100 round trips.
+const FILE_ROWS_PER_BATCH = 50;
+const FILES_IN_FLIGHT = 4;
+
+export class StorageJobError extends Error {}
+
+/** The paths of a package in upload order: playlists first (small), then init segments and segments. */
+export function packagePaths(manifest: IntegrityManifest, hasMaster: boolean): string[] {
+  return [
+    ...(hasMaster ? [MASTER_PLAYLIST] : []),
+    ...manifest.renditions.map((rendition) => rendition.playlist),
+    ...manifestFiles(manifest).map((file) => file.path),
+  ];
+}
+
+/** Which configured nodes answer `id` right now. */
+export async function probeNodes(nodes: KuboNode[]): Promise<{ name: string; healthy: boolean }[]> {
+  return Promise.all(
+    nodes.map(async (node) => ({
+      name: node.name,
+      healthy: await node.id().then(
+        () => true,
+        () => false,
+      ),
+    })),
+  );
+}
+
+async function readR2File(env: Env, videoId: string, path: string): Promise<Uint8Array> {
+  const object = await getVideoFile(env.UPLOADS, videoId, path);
+  if (!object) throw new StorageJobError(`"${path}" is missing in R2`);
+  return new Uint8Array(await object.arrayBuffer());
+}
+
+/** Adds the same bytes to every target node; every node must answer the same CID. */
+async function addEverywhere(targets: KuboNode[], bytes: Uint8Array, path: string) {
+  const added = await Promise.all(targets.map((node) => node.add(bytes)));
+  const first = added[0];
+  if (!first) throw new StorageJobError('no target node');
+  if (added.some((entry) => entry.cid !== first.cid)) {
+    throw new StorageJobError(`nodes disagree on the CID of "${path}": ${added.map((entry) => entry.cid).join(', ')}`);
+  }
+  return first;
+}
+
+/**
+ * Puts a video's directory blocks on one node and pins the root recursively (which fails unless every file
+ * block is already there). Returns the root CID.
+ */
+export async function pinDirectory(node: KuboNode, entries: StoredEntry[]): Promise<string> {
+  const blocks = await directoryBlocks(entries);
+  for (const block of blocks) {
+    const stored = await node.putDagPbBlock(block.bytes);
+    if (stored !== block.cid) throw new StorageJobError(`node ${node.name} stored directory ${block.cid} as ${stored}`);
+  }
+  const root = blocks.at(-1) as (typeof blocks)[number];
+  await node.pin(root.cid);
+  return root.cid;
+}
+
+/** The manifest as served to players, with every segment's CID filled in. */
+export function withCids(manifest: IntegrityManifest, cidOf: ReadonlyMap<string, string>): IntegrityManifest {
+  return {
+    ...manifest,
+    renditions: manifest.renditions.map((rendition) => ({
+      ...rendition,
+      segments: rendition.segments.map((segment) => ({ ...segment, cid: cidOf.get(segment.path) ?? null })),
+    })),
+  };
+}
+
+/**
+ * Uploads every file of a video from R2 to `targets`, then its manifest with CIDs and its directory, and pins
+ * the root on each. Used by the store job and by repair (with the one node that lost its replica).
+ */
+export async function replicateVideo(
+  env: Env,
+  videoId: string,
+  manifest: IntegrityManifest,
+  targets: KuboNode[],
+  now: number,
+): Promise<{ rootCid: string; entries: StoredEntry[]; manifest: IntegrityManifest }> {
+  const db = openDatabase(env.DB);
+  const hasMaster = (await env.UPLOADS.head(`videos/${videoId}/${MASTER_PLAYLIST}`)) !== null;
+  const entries: StoredEntry[] = [];
+  const cidOf = new Map<string, string>();
+  let pending = [];
+  const paths = packagePaths(manifest, hasMaster);
+  // A few files in flight at once overlap R2 reads, uploads and the nodes' hashing; more would only hold
+  // more segments in the Worker's memory (128 MB) at a time.
+  for (let first = 0; first < paths.length; first += FILES_IN_FLIGHT) {
+    const added = await Promise.all(
+      paths.slice(first, first + FILES_IN_FLIGHT).map(async (path) => {
+        const bytes = await readR2File(env, videoId, path);
+        return { path, bytes: bytes.byteLength, ...(await addEverywhere(targets, bytes, path)) };
+      }),
+    );
+    for (const file of added) {
+      entries.push({ path: file.path, cid: file.cid, dagBytes: file.dagBytes });
+      cidOf.set(file.path, file.cid);
+      pending.push(
+        upsertFileStatement(db, { videoId, path: file.path, cid: file.cid, bytes: file.bytes, dagBytes: file.dagBytes, storedAt: now }),
+      );
+    }
+    if (pending.length >= FILE_ROWS_PER_BATCH) {
+      await db.batch(pending as [(typeof pending)[number], ...typeof pending]);
+      pending = [];
+    }
+  }
+  // The manifest players fetch names every segment's CID, and is itself part of the stored directory.
+  const served = withCids(manifest, cidOf);
+  const manifestJson = new TextEncoder().encode(JSON.stringify(served));
+  const addedManifest = await addEverywhere(targets, manifestJson, MANIFEST_PATH);
+  entries.push({ path: MANIFEST_PATH, cid: addedManifest.cid, dagBytes: addedManifest.dagBytes });
+  pending.push(
+    upsertFileStatement(db, {
+      videoId,
+      path: MANIFEST_PATH,
+      cid: addedManifest.cid,
+      bytes: manifestJson.byteLength,
+      dagBytes: addedManifest.dagBytes,
+      storedAt: now,
+    }),
+  );
+  await db.batch(pending as [(typeof pending)[number], ...typeof pending]);
+  const roots = await Promise.all(targets.map((node) => pinDirectory(node, entries)));
+  return { rootCid: roots[0] as string, entries, manifest: served };
+}
+
+export type StoreOutcome = 'stored' | 'already-stored' | 'video-gone' | 'ipfs-off';
+
+export async function storeVideo(env: Env, videoId: string, now = Date.now(), config?: IpfsConfig): Promise<StoreOutcome> {
+  const db = openDatabase(env.DB);
+  const video = await findVideo(db, videoId);
+  if (!video) return 'video-gone';
+  const job = await jobOf(db, 'store', videoId);
+  if (job?.state === 'done' && video.status === 'ready') return 'already-stored';
+  const settled: Promise<unknown>[] = [];
+  const waitUntil = (promise: Promise<unknown>) => settled.push(promise);
+
+  const ipfs = config ?? ipfsConfigOf(env);
+  if (!ipfs) {
+    // IPFS storage was switched off after this job was queued: the files are complete in R2, serve them.
+    await db.batch([setJobStateStatement(db, 'store', videoId, 'done', now)]);
+    if (video.status !== 'ready') await changeVideoStatus(env, waitUntil, video, 'ready', null, now);
+    await Promise.all(settled);
+    return 'ipfs-off';
+  }
+
+  await db.batch([setJobStateStatement(db, 'store', videoId, 'running', now, { countAttempt: true })]);
+  try {
+    const manifest = await getManifest(env.UPLOADS, videoId);
+    if (!manifest) throw new StorageJobError('the manifest is missing in R2');
+    const nodes = kuboNodes(ipfs.nodes, ipfs.timeoutMs);
+    const health = await probeNodes(nodes);
+    const plan = planReplicas(videoId, health, ipfs.replicationFactor);
+    // Publishing with fewer replicas than configured would be publishing half-stored: wait for the nodes.
+    if (plan.shortfall > 0) {
+      const down = health.filter((node) => !node.healthy).map((node) => node.name);
+      throw new StorageJobError(`${plan.shortfall} of ${ipfs.replicationFactor} replicas impossible; unreachable: ${down.join(', ')}`);
+    }
+    const targets = nodes.filter((node) => plan.targets.includes(node.name));
+    const stored = await replicateVideo(env, videoId, manifest, targets, now);
+
+    // Earlier roots of this video (an older manifest) are no longer needed anywhere.
+    const previous = (await pinsOf(db, { videoId })).filter((pin) => pin.cid !== stored.rootCid);
+    for (const pin of previous) await nodes.find((node) => node.name === pin.node)?.unpin(pin.cid);
+
+    await putManifest(env.UPLOADS, videoId, stored.manifest);
+    await db.batch([
+      reserveStorageStatement(db, { videoId, creatorId: video.creatorId, bytes: manifestBytes(manifest) }, now),
+      markStoredStatement(db, videoId, stored.rootCid, now),
+      deletePinsOfVideoStatement(db, videoId, stored.rootCid),
+      ...targets.map((node) => recordPinStatement(db, { cid: stored.rootCid, node: node.name, videoId }, now)),
+      setJobStateStatement(db, 'store', videoId, 'done', now, { lastError: null }),
+    ]);
+    // The video may have been deleted or re-uploaded meanwhile; only a video still waiting is published.
+    const current = await findVideo(db, videoId);
+    if (current && current.status === 'processing') await changeVideoStatus(env, waitUntil, current, 'ready', null, now);
+    await Promise.all(settled);
+    return 'stored';
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    await db
+      .batch([setJobStateStatement(db, 'store', videoId, 'queued', Date.now(), { lastError: reason.slice(0, 1000) })])
+      .catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,392 @@
+// Recommendations: what to watch next, similar videos, trending per region, and the interaction signals that
+// feed them. Requests read precomputed lists (hourly cron, workers/recommendations/precompute.ts) and do only
+// light scoring (domain/recommendations/hybrid.ts): three D1 round trips at most, each a db.batch of indexed reads.
+// Interactions go through the transactional outbox and the queue, so the player never waits on the write.
+import { createRoute, z } from '@hono/zod-openapi';
+import { eq } from 'drizzle-orm';
+import { openDatabase } from '../../adapters/db/client';
+import {
+  contentCandidates,
+  groupNeighbours,
+  historyQuery,
+  type ListedVideo,
+  listedVideosQueries,
+  type NeighbourKind,
+  neighbourQueries,
+  type SwarmHealthRow,
+  swarmHealthQueries,
+  toSummary,
+  trendingQuery,
+} from '../../adapters/db/recommendations-repo';
+import { videos } from '../../adapters/db/schema';
+import { findVideo } from '../../adapters/db/videos-repo';
+import { outboxStatements, relay } from '../../adapters/queues/event-bus';
+import { canView } from '../../domain/catalog';
+import { createEvent } from '../../domain/events';
+import { rankByContent } from '../../domain/recommendations/content';
+import { explanationText, reasonVideoId } from '../../domain/recommendations/explain';
+import {
+  type BlendWeights,
+  finalizeRecommendations,
+  type HistoryEntry,
+  mergeTrending,
+  NEIGHBOURS_PER_SEED,
+  type Recommendation,
+  type ScoredCandidate,
+  scoreCandidates,
+  selectSeeds,
+} from '../../domain/recommendations/hybrid';
+import { swarmHealthScore } from '../../domain/recommendations/p2p-rerank';
+import { INTERACTION_KINDS, isSeen, signalWeight } from '../../domain/recommendations/signals';
+import type { Scored } from '../../domain/recommendations/top-k';
+import { GLOBAL_REGION } from '../../domain/recommendations/trending';
+import type { AppEnv } from '../env';
+import { notFound } from '../errors';
+import { queuesOf } from '../events/queues';
+import { principalOf, requireAuth } from '../middleware/auth';
+import { bearerOrKeySecurity, bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } from '../openapi';
+import { recommendationCache } from '../recommendations/cache';
+import { VideoIdParam } from '../schemas';
+
+export const recommendationRoutes = createRouter();
+
+/** History rows read per request: the seeds are chosen among them, the seen ones are filtered out. */
+const HISTORY_LIMIT = 100;
+/** Trending entries read per list (regional and global). */
+const TRENDING_READ = 50;
+/** "Similar videos" blends watched-together and same-topic equally. */
+const SIMILAR_BLEND: BlendWeights = { collaborative: 0.5, content: 0.5, trending: 0 };
+/** Candidates a video with no precomputed lists yet (new) is compared with, by TF-IDF. */
+const NEW_VIDEO_CANDIDATES = 200;
+
+const VideoId = z.string().regex(/^vid_[a-z0-9]{6,40}$/, 'Not a video id');
+const Region = z
+  .string()
+  .regex(/^[A-Za-z]{2}$/, 'ISO 3166 alpha-2 country code')
+  .transform((code) => code.toUpperCase());
+const Limit = z.coerce.number().int().min(1).max(50).default(20).openapi({ description: 'How many videos, 1–50 (default 20)' });
+
+const ReasonSchema = z
+  .object({
+    kind: z.enum(['because_you_watched', 'similar_to_current', 'popular_near_you', 'trending']),
+    videoId: z.string().optional().openapi({ description: 'The video the recommendation is based on' }),
+    region: z.string().optional(),
+  })
+  .openapi('RecommendationReason');
+
+const RecommendationSchema = z
+  .object({
+    video: z.object({
+      id: z.string(),
+      title: z.string(),
+      creatorId: z.string(),
+      creatorName: z.string(),
+      durationSeconds: z.number().nullable(),
+    }),
+    score: z
+      .number()
+      .openapi({ description: 'Blended relevance after the P2P re-ranking (higher first; only comparable within one list)' }),
+    reason: ReasonSchema,
+    explanation: z.string().openapi({ example: 'Because you watched “Jazz piano for beginners”' }),
+    p2pBoosted: z
+      .boolean()
+      .openapi({ description: 'A healthy swarm near you (peers, offload, quality) lifted it within the relevance tolerance' }),
+  })
+  .openapi('Recommendation');
+
+const RecommendationListSchema = z
+  .object({
+    items: z.array(RecommendationSchema),
+    region: z.string().openapi({ description: 'The region used for "popular near you" and swarm health ("" unknown)' }),
+    coldStart: z.boolean().openapi({ description: 'No usable history yet: the list is trending near you' }),
+  })
+  .openapi('RecommendationList');
+
+const InteractionBody = z
+  .strictObject({
+    videoId: VideoId,
+    kind: z.enum(INTERACTION_KINDS).openapi({
+      description: 'view (send watchFraction), complete, like, purchase, follow (the creator of the video), skip',
+    }),
+    watchFraction: z.number().min(0).max(1).optional().openapi({ description: 'Share of the video watched, 0–1 (views only)' }),
+  })
+  .superRefine((body, ctx) => {
+    if (body.kind === 'view' && body.watchFraction === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['watchFraction'], message: 'A view needs watchFraction (0–1)', input: body });
+    }
+    if (body.kind !== 'view' && body.watchFraction !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['watchFraction'], message: 'watchFraction belongs to views only', input: body });
+    }
+  })
+  .openapi('InteractionCreate');
+
+const InteractionAcceptedSchema = z
+  .object({ eventId: z.string(), status: z.literal('accepted') })
+  .openapi('InteractionAccepted', { description: 'Queued: it shapes recommendations once the consumer has stored it (seconds)' });
+
+type Db = ReturnType<typeof openDatabase>;
+
+/** ISO country of the request (Cloudflare's request.cf), '' when unknown. */
+function regionOf(request: Request): string {
+  const country = (request.cf as { country?: unknown } | undefined)?.country;
+  return typeof country === 'string' && /^[A-Z]{2}$/.test(country) ? country : '';
+}
+
+function viewerOf(c: { get(key: 'principal'): AppEnv['Variables']['principal'] }) {
+  const principal = c.get('principal');
+  return principal && (principal.kind === 'user' || principal.kind === 'apiKey') ? principal : undefined;
+}
+
+/** The listed rows and regional swarm health of `ids`, in one round trip. */
+async function catalogFacts(db: Db, ids: string[], region: string) {
+  const unique = [...new Set(ids)];
+  const listed = new Map<string, ListedVideo>();
+  const health = new Map<string, number>();
+  const listedQueries = listedVideosQueries(db, unique);
+  if (listedQueries.length === 0) return { listed, health };
+  const healthQueries = region ? swarmHealthQueries(db, unique, region) : [];
+  const results = await db.batch([...listedQueries, ...healthQueries] as unknown as [(typeof listedQueries)[number]]);
+  for (const rows of results.slice(0, listedQueries.length)) for (const row of rows as ListedVideo[]) listed.set(row.id, row);
+  for (const rows of results.slice(listedQueries.length) as unknown as SwarmHealthRow[][]) {
+    for (const row of rows) health.set(row.videoId, swarmHealthScore(row));
+  }
+  return { listed, health };
+}
+
+/** Re-ranks, diversifies and explains the best `limit` of `scored`. */
+async function present(db: Db, scored: ScoredCandidate[], limit: number, region: string, titles: Map<string, string>) {
+  const pool = scored.slice(0, limit * 4);
+  const ids = [...pool.map((candidate) => candidate.id), ...pool.map((candidate) => reasonVideoId(candidate.reason) ?? '')].filter(Boolean);
+  const { listed, health } = await catalogFacts(db, ids, region);
+  for (const row of listed.values()) titles.set(row.id, row.title);
+  const chosen: Recommendation[] = finalizeRecommendations(pool, {
+    limit,
+    listed: (id) => listed.get(id),
+    healthOf: region ? (id) => health.get(id) ?? 0 : undefined,
+  });
+  return chosen.map((item) => {
+    const video = listed.get(item.id) as ListedVideo;
+    return {
+      video,
+      score: Number(item.score.toFixed(6)),
+      reason: item.reason,
+      explanation: explanationText(item.reason, (id) => titles.get(id)),
+      p2pBoosted: item.p2pBoosted,
+    };
+  });
+}
+
+recommendationRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/recommendations',
+    tags: ['Recommendations'],
+    summary: 'Videos to watch next, for the signed-in viewer',
+    description:
+      'Hybrid of item-item collaborative filtering and TF-IDF content similarity over the viewer’s history, blended with ' +
+      'trending in their region; P2P-aware re-ranking within a 15 % relevance tolerance; at most two videos per creator ' +
+      'while others remain; seen videos (finished, liked, skipped) left out. Without history: trending near the viewer. ' +
+      'Answers are cached per user in the isolate for 30 s.',
+    security: bearerOrKeySecurity,
+    middleware: [requireAuth({ scope: 'catalog:read' })] as const,
+    request: {
+      query: z.strictObject({
+        limit: Limit,
+        context: VideoId.optional().openapi({ description: 'The video being watched: "up next" is built around it' }),
+      }),
+    },
+    responses: { 200: jsonResponse(RecommendationListSchema, 'Recommendations, best first'), ...errorResponses(400, 401, 403, 404) },
+  }),
+  async (c) => {
+    const { limit, context } = c.req.valid('query');
+    const principal = principalOf(c);
+    const region = regionOf(c.req.raw);
+    const cacheKey = `rec|${principal.userId}|${limit}|${context ?? ''}|${region}`;
+    const cached = recommendationCache.get<z.infer<typeof RecommendationListSchema>>(cacheKey);
+    if (cached) return c.json(cached, 200, { 'Cache-Control': 'private, max-age=30', 'X-Cache': 'hit' });
+
+    const db = openDatabase(c.env.DB);
+    const now = Date.now();
+    const [contextRows, history, regional, global] = await db.batch([
+      db
+        .select({ id: videos.id, title: videos.title, creatorId: videos.creatorId, visibility: videos.visibility })
+        .from(videos)
+        .where(eq(videos.id, context ?? ''))
+        .limit(1),
+      historyQuery(db, principal.userId, HISTORY_LIMIT),
+      trendingQuery(db, region || GLOBAL_REGION, region ? TRENDING_READ : 0),
+      trendingQuery(db, GLOBAL_REGION, TRENDING_READ),
+    ]);
+    const contextVideo = contextRows[0];
+    if (context && (!contextVideo || !canView(contextVideo, principal))) throw notFound('Video');
+
+    const entries: HistoryEntry[] = history.map((row) => {
+      const summary = toSummary(row);
+      return { videoId: row.videoId, weight: signalWeight(summary, now), seen: isSeen(summary) };
+    });
+    const seeds = selectSeeds(entries, context);
+    const exclude = new Set(entries.filter((entry) => entry.seen).map((entry) => entry.videoId));
+    if (context) exclude.add(context);
+
+    const neighbourRows =
+      seeds.length > 0
+        ? await db.batch(
+            neighbourQueries(
+              db,
+              seeds.map((seed) => seed.videoId),
+              ['collaborative', 'content'],
+              NEIGHBOURS_PER_SEED,
+            ) as [ReturnType<typeof neighbourQueries>[number]],
+          )
+        : [];
+    const lists = groupNeighbours(neighbourRows.flat() as { videoId: string; kind: NeighbourKind; id: string; score: number }[]);
+    const scored = scoreCandidates({
+      seeds,
+      context,
+      collaborative: (id) => lists.collaborative.get(id),
+      content: (id) => lists.content.get(id),
+      trending: mergeTrending(regional, global),
+      region,
+      exclude,
+    });
+    const titles = new Map<string, string>(contextVideo ? [[contextVideo.id, contextVideo.title]] : []);
+    const items = await present(db, scored, limit, region, titles);
+    const coldStart = seeds.length === 0;
+    const body = { items, region, coldStart };
+    recommendationCache.set(cacheKey, body, principal.userId);
+    return c.json(body, 200, { 'Cache-Control': 'private, max-age=30', 'X-Cache': 'miss' });
+  },
+);
+
+recommendationRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/videos/{id}/similar',
+    tags: ['Recommendations'],
+    summary: 'Videos similar to one video (watched together, same topics)',
+    description:
+      'Blend of precomputed collaborative and content neighbours; a video too new for the precomputation is compared by ' +
+      'TF-IDF with videos sharing its tags or creator. No sign-in needed; private videos are 404 except to their creator and admins.',
+    request: { params: VideoIdParam, query: z.strictObject({ limit: Limit }) },
+    responses: { 200: jsonResponse(RecommendationListSchema, 'Similar videos, best first'), ...errorResponses(400, 401, 404) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param');
+    const { limit } = c.req.valid('query');
+    const region = regionOf(c.req.raw);
+    const db = openDatabase(c.env.DB);
+    const video = await findVideo(db, id);
+    if (!video || !canView(video, viewerOf(c))) throw notFound('Video');
+    const cacheKey = `similar|${id}|${limit}|${region}`;
+    const cached = recommendationCache.get<z.infer<typeof RecommendationListSchema>>(cacheKey);
+    if (cached) return c.json(cached, 200, { 'Cache-Control': 'public, max-age=60', 'X-Cache': 'hit' });
+
+    const rows = await db.batch(
+      neighbourQueries(db, [id], ['collaborative', 'content'], 50) as [ReturnType<typeof neighbourQueries>[number]],
+    );
+    const lists = groupNeighbours(rows.flat() as { videoId: string; kind: NeighbourKind; id: string; score: number }[]);
+    let content: Scored[] | undefined = lists.content.get(id);
+    if (!content && !lists.collaborative.get(id)) {
+      // Cold start of a new video: nothing precomputed yet, so compare it with its likeliest neighbours now.
+      const candidates = await contentCandidates(db, video, NEW_VIDEO_CANDIDATES);
+      content = rankByContent(video, candidates, 30);
+    }
+    const scored = scoreCandidates({
+      seeds: [{ videoId: id, weight: 1 }],
+      context: id,
+      collaborative: (seed) => lists.collaborative.get(seed),
+      content: (seed) => (seed === id ? content : undefined),
+      trending: [],
+      region,
+      exclude: new Set([id]),
+      weights: SIMILAR_BLEND,
+    });
+    const items = await present(db, scored, limit, region, new Map([[id, video.title]]));
+    const body = { items, region, coldStart: false };
+    // Public videos only: a private video's neighbours must not be served to someone else from the cache.
+    if (video.visibility !== 'private') recommendationCache.set(cacheKey, body, '');
+    return c.json(body, 200, {
+      'Cache-Control': video.visibility === 'private' ? 'private, no-store' : 'public, max-age=60',
+      'X-Cache': 'miss',
+    });
+  },
+);
+
+recommendationRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/trending',
+    tags: ['Recommendations'],
+    summary: 'Trending videos in a region (default: the caller’s), topped up from everywhere',
+    request: {
+      query: z.strictObject({
+        region: Region.optional().openapi({ description: 'ISO 3166 alpha-2 country; default the country of the request' }),
+        limit: Limit,
+      }),
+    },
+    responses: { 200: jsonResponse(RecommendationListSchema, 'Trending videos, best first'), ...errorResponses(400, 401) },
+  }),
+  async (c) => {
+    const query = c.req.valid('query');
+    const region = query.region ?? regionOf(c.req.raw);
+    const cacheKey = `trending|${region}|${query.limit}`;
+    const cached = recommendationCache.get<z.infer<typeof RecommendationListSchema>>(cacheKey);
+    if (cached) return c.json(cached, 200, { 'Cache-Control': 'public, max-age=60', 'X-Cache': 'hit' });
+    const db = openDatabase(c.env.DB);
+    const [regional, global] = await db.batch([
+      trendingQuery(db, region || GLOBAL_REGION, region ? TRENDING_READ : 0),
+      trendingQuery(db, GLOBAL_REGION, TRENDING_READ),
+    ]);
+    const scored = scoreCandidates({
+      seeds: [],
+      collaborative: () => undefined,
+      content: () => undefined,
+      trending: mergeTrending(regional, global),
+      region,
+      exclude: new Set(),
+    });
+    const items = await present(db, scored, query.limit, region, new Map());
+    const body = { items, region, coldStart: false };
+    recommendationCache.set(cacheKey, body, '');
+    return c.json(body, 200, { 'Cache-Control': 'public, max-age=60', 'X-Cache': 'miss' });
+  },
+);
+
+recommendationRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/interactions',
+    tags: ['Recommendations'],
+    summary: 'Record what the signed-in viewer did with a video (implicit feedback)',
+    description:
+      'Queued through the transactional outbox and folded into the viewer’s signals by the queue consumer; the ' +
+      'recommendations reflect it within seconds (and after at most 30 s of cached answers elsewhere).',
+    security: bearerSecurity,
+    middleware: [requireAuth({ scope: null })] as const,
+    request: { body: jsonBody(InteractionBody) },
+    responses: { 202: jsonResponse(InteractionAcceptedSchema, 'Accepted'), ...errorResponses(400, 401, 403, 404, 413) },
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    const principal = principalOf(c);
+    const db = openDatabase(c.env.DB);
+    const video = await findVideo(db, body.videoId);
+    if (!video || !canView(video, principal)) throw notFound('Video');
+    const event = createEvent(
+      'interaction.recorded',
+      {
+        userId: principal.userId,
+        videoId: body.videoId,
+        kind: body.kind,
+        watchFraction: body.kind === 'view' ? (body.watchFraction ?? 0) : null,
+        region: regionOf(c.req.raw),
+      },
+      principal.userId,
+    );
+    const [insert] = outboxStatements(db, [event]);
+    if (insert) await insert.run();
+    c.executionCtx.waitUntil(relay(db, queuesOf(c.env), [event]).catch(() => {}));
+    recommendationCache.invalidate(principal.userId);
+    return c.json({ eventId: event.id, status: 'accepted' as const }, 202);
+  },
+);
