@@ -16,6 +16,9 @@ const SWARM_CLIP_SECONDS = 24;
 // Played faster than real time to keep the suite short; segments still arrive while the playhead moves.
 const PLAYBACK_RATE = 2;
 const PLAY_TIMEOUT_MS = 90_000;
+// The one tolerated console line: the metrics ingest answering 503 "retry later" while the local D1 is busy
+// (Chromium logs every failed fetch; the player drops that batch, playback is unaffected).
+const BUSY_INGEST = /status of 503 .*\/api\/v1\/analytics\/samples/;
 
 type Probe = PlayerProbe;
 
@@ -161,7 +164,7 @@ describe('watch page', () => {
     await viewer.page.waitForFunction(() => document.getElementById('stat-offload')?.textContent === '0 %');
     // The P2P counters reach the analytics ingest (first post after 5 s of playback).
     await viewer.page.waitForFunction(() => (window.__vibestreamPlayer?.samplesAccepted ?? 0) > 0, null, { timeout: 15_000 });
-    expect(viewer.errors).toEqual([]);
+    expect(viewer.errors.filter((line) => !BUSY_INGEST.test(line))).toEqual([]);
   }, 90_000);
 
   it('shares segments between four viewers: late joiners get bytes from peers, all verified, no stall', async () => {
@@ -183,8 +186,7 @@ describe('watch page', () => {
     const p2p = results.reduce((sum, result) => sum + result.counters.p2pBytes, 0);
     const total = results.reduce((sum, result) => sum + result.counters.p2pBytes + result.counters.httpBytes, 0);
     console.info(`4 viewers: offload ratio ${(p2p / total).toFixed(3)}`);
-    // Script errors fail the test; a status line for a busy side request (analytics, recommendations) does not.
-    for (const viewer of viewers) expect(viewer.errors.filter((error) => !error.startsWith('Failed to load resource'))).toEqual([]);
+    for (const viewer of viewers) expect(viewer.errors.filter((line) => !BUSY_INGEST.test(line))).toEqual([]);
   }, 240_000);
 
   it('rejects every corrupted segment from a tampering peer, keeps playing, and the tracker stops matching it', async () => {
