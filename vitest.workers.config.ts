@@ -17,6 +17,9 @@ export default defineConfig(async () => {
             JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-0123456789',
             APP_ENV: 'test',
             LOG_LEVEL: 'error',
+            // Knobs of the fuzz test (test/integration/bad-input.test.ts): repeat a run's seed, change its size.
+            FUZZ_SEED: process.env.FUZZ_SEED ?? '',
+            FUZZ_COUNT: process.env.FUZZ_COUNT ?? '',
             // Payment providers point at hosts no network has: test/integration/payments-fixtures.ts routes
             // them to the contract servers in test/contract (other test files simply see them unreachable).
             STRIPE_SECRET_KEY: 'sk_test_workers_contract',

@@ -8,7 +8,7 @@ export interface IngestBenchResult {
   batches: { batch: number; result: LoadResult; samplesPerSecond: number; ratioToHello: number }[];
 }
 
-function sample(ts: number, i: number) {
+export function sample(ts: number, i: number) {
   return {
     ts,
     connection: {
@@ -27,6 +27,49 @@ function sample(ts: number, i: number) {
       framesPerSecond: 30,
     },
     p2p: { bytesFromPeers: 60_000 * (i + 1), bytesFromHttp: 20_000 * (i + 1), peersConnected: 4 },
+  };
+}
+
+export interface IngestSession {
+  token: string;
+  sessionId: string;
+  peerId: string;
+}
+
+/** Signs up one viewer and opens `count` peer sessions for it (ingest tokens). */
+export async function createIngestSessions(baseUrl: string, count: number): Promise<IngestSession[]> {
+  const signup = await fetch(`${baseUrl}/api/v1/auth/signup`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      email: `bench-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`,
+      password: 'benchmark passphrase',
+      displayName: 'Bench',
+    }),
+  });
+  const { accessToken } = (await signup.json()) as { accessToken: string };
+  return Promise.all(
+    Array.from({ length: count }, async () => {
+      const response = await fetch(`${baseUrl}/api/v1/tokens/ingest`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${accessToken}` },
+        body: JSON.stringify({ videoId: 'vid_benchmarkvideo' }),
+      });
+      return (await response.json()) as IngestSession;
+    }),
+  );
+}
+
+/** The request a session sends: `batch` fresh samples after the `first` it already sent (timestamps from `start`). */
+export function ingestRequest(baseUrl: string, session: IngestSession, start: number, first: number, batch: number) {
+  const samples = Array.from({ length: batch }, (_, k) => sample(start + (first + k) * 100, first + k));
+  return {
+    url: `${baseUrl}/api/v1/analytics/samples`,
+    init: {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${session.token}` },
+      body: JSON.stringify({ sessionId: session.sessionId, peerId: session.peerId, samples }),
+    },
   };
 }
 

@@ -21,7 +21,7 @@ import { createVideo, signUp } from '../test/support/api';
 import { launchBrowser } from '../test/support/browser';
 import { packageTestClip } from '../test/support/packaged-video';
 import { startWranglerDev } from '../test/support/wrangler-dev';
-import { machineDescription } from './lib/machine';
+import { loadDescription, machineDescription } from './lib/machine';
 import { writeResultsSection } from './lib/results';
 
 const root = join(import.meta.dirname, '..');
@@ -228,7 +228,7 @@ export async function benchP2POffload(options: OffloadOptions): Promise<OffloadR
     const met = ourRatio >= 0.9 * ideal && ourRatio >= stockRatio;
     const fmt = (value: number) => value.toFixed(3);
     const markdown = [
-      `Machine: ${machineDescription()}. Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
+      `Machine: ${machineDescription()}, load average ${loadDescription()}. Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
       `Command: \`npm run bench:p2p -- --viewers ${viewers} --seconds ${clipSeconds} --stagger-ms ${staggerMs}\`. ${viewers} headless`,
       `Chromium viewers (one browser, separate contexts) join ${staggerMs / 1000} s apart and play a ${clipSeconds} s 360p clip`,
       '(2 s fMP4 segments) at normal speed to the end; same clip, same wrangler dev, same run.',

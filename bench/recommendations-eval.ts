@@ -400,7 +400,14 @@ function markdown(sizes: SizeResult[], serving: ServingResult | null, seed: numb
   return lines.join('\n');
 }
 
-export async function benchRecommendations(options: RecsBenchOptions = {}): Promise<string> {
+export interface RecsBenchResult {
+  markdown: string;
+  /** Hybrid NDCG@10 / popularity NDCG@10 per evaluated size. */
+  ndcgRatios: { label: string; ratio: number }[];
+  serving: { missP95Ms: number; contextP95Ms: number; hitP95Ms: number; helloP95Ms: number } | null;
+}
+
+export async function benchRecommendations(options: RecsBenchOptions = {}): Promise<RecsBenchResult> {
   const seed = options.seed ?? 7;
   const log = options.log ?? console.log;
   const sizes: SizeResult[] = [];
@@ -414,7 +421,19 @@ export async function benchRecommendations(options: RecsBenchOptions = {}): Prom
     const data = generateSynthetic({ ...SIZES['1x'], seed, now: Date.now() });
     serving = await benchServing(data, Math.min(options.requests ?? 300, data.users.length - 1), log);
   }
-  return markdown(sizes, serving, seed);
+  return {
+    markdown: markdown(sizes, serving, seed),
+    ndcgRatios: sizes.map((size) => ({
+      label: size.label,
+      ratio: (size.arms.find((arm) => arm.name === 'hybrid') as ArmResult).ndcg / (size.arms[0] as ArmResult).ndcg,
+    })),
+    serving: serving && {
+      missP95Ms: serving.miss.p95Ms,
+      contextP95Ms: serving.context.p95Ms,
+      hitP95Ms: serving.hit.p95Ms,
+      helloP95Ms: (serving.helloBefore.p95Ms + serving.helloAfter.p95Ms) / 2,
+    },
+  };
 }
 
 async function main() {
@@ -426,7 +445,7 @@ async function main() {
       'no-serving': { type: 'boolean', default: false },
     },
   });
-  const section = await benchRecommendations({
+  const { markdown: section } = await benchRecommendations({
     seed: Number(values.seed),
     sizes: (values.sizes ?? '1x,10x').split(',').filter((size): size is '1x' | '10x' => size === '1x' || size === '10x'),
     requests: values['no-serving'] ? 0 : Number(values.requests),

@@ -22,7 +22,7 @@ import { type SignedUpUser, signUp } from '../test/support/api';
 import { launchBrowser } from '../test/support/browser';
 import { freePort, startWranglerDev } from '../test/support/wrangler-dev';
 import { percentile } from './lib/load';
-import { machineDescription } from './lib/machine';
+import { loadDescription, machineDescription } from './lib/machine';
 import { writeResultsSection } from './lib/results';
 
 const root = join(import.meta.dirname, '..');
@@ -333,7 +333,18 @@ async function browserPairs(baseUrl: string, count: number, runTag: string): Pro
 const fmt = (n: number, digits = 1) =>
   Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a';
 
-export async function benchRooms(options: RoomsBenchOptions = DEFAULT_ROOMS_BENCH): Promise<{ markdown: string }> {
+export interface RoomsBenchResult {
+  markdown: string;
+  throughputMet: boolean;
+  latencyMet: boolean;
+  minThroughputRatio: number;
+  maxP99Ratio: number;
+  browserPairs: number;
+  connectedPairs: number;
+  connectP50Ms: number;
+}
+
+export async function benchRooms(options: RoomsBenchOptions = DEFAULT_ROOMS_BENCH): Promise<RoomsBenchResult> {
   // The browser part opens the built room page, which wrangler dev serves from web/dist.
   if (options.browserPairs > 0) execFileSync('npm', ['run', 'build:web'], { cwd: root, stdio: 'ignore' });
   const peerServer = await startPeerServer();
@@ -364,7 +375,7 @@ export async function benchRooms(options: RoomsBenchOptions = DEFAULT_ROOMS_BENC
     const throughputMet = rows.every(({ ours: our, stock: theirs }) => our.answeredPerSecond >= 0.95 * theirs.answeredPerSecond);
     const latencyMet = rows.every(({ ours: our, stock: theirs }) => our.p99Ms <= theirs.p99Ms);
     const markdown = [
-      `Machine: ${machineDescription()}. Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
+      `Machine: ${machineDescription()}, load average ${loadDescription()}. Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
       `Command: \`npm run bench:rooms -- --pairs ${options.relayPairs.join(',')} --seconds ${options.phaseSeconds} --browser-pairs ${options.browserPairs}\`.`,
       '',
       '**Offer → answer relay.** Ours: CallRoom Durable Object (one room per pair) behind `/api/v1/rooms/{roomId}/ws` under `wrangler dev`;',
@@ -395,7 +406,16 @@ export async function benchRooms(options: RoomsBenchOptions = DEFAULT_ROOMS_BENC
         `${fmt(percentile(connectTimes, 0.5), 0)} / ${fmt(percentile(connectTimes, 0.95), 0)} / ${fmt(connectTimes.at(-1) ?? Number.NaN, 0)} | ` +
         `${fmt(percentile(setupTimes, 0.5), 0)} / ${fmt(percentile(setupTimes, 0.95), 0)} / ${fmt(setupTimes.at(-1) ?? Number.NaN, 0)} |`,
     ].join('\n');
-    return { markdown };
+    return {
+      markdown,
+      throughputMet,
+      latencyMet,
+      minThroughputRatio: Math.min(...rows.map(({ ours: our, stock: theirs }) => our.answeredPerSecond / theirs.answeredPerSecond)),
+      maxP99Ratio: Math.max(...rows.map(({ ours: our, stock: theirs }) => our.p99Ms / theirs.p99Ms)),
+      browserPairs: outcomes.length,
+      connectedPairs: connected.length,
+      connectP50Ms: percentile(connectTimes, 0.5),
+    };
   } finally {
     peerServer.stop();
     await server.stop();

@@ -22,7 +22,7 @@ import { WebSocket } from 'undici';
 import { publishPackage, syntheticPackage } from '../test/support/packaged-video';
 import { startWranglerDev } from '../test/support/wrangler-dev';
 import { percentile } from './lib/load';
-import { machineDescription } from './lib/machine';
+import { loadDescription, machineDescription } from './lib/machine';
 import { writeResultsSection } from './lib/results';
 import { d1File } from './queries';
 
@@ -41,7 +41,7 @@ export interface TrackerBenchOptions {
 
 export const DEFAULT_TRACKER_BENCH: TrackerBenchOptions = { announceSockets: [100, 400, 800], relayPairs: [50, 200], phaseSeconds: 8 };
 
-interface PhaseResult {
+export interface PhaseResult {
   level: number;
   offeredPerSecond: number;
   deliveredPerSecond: number;
@@ -106,7 +106,7 @@ const isAnnounceAnswer = (frame: Frame) => 'interval' in frame;
 const isFailure = (frame: Frame) => 'failure reason' in frame;
 
 /** S sockets spread over 10 swarms re-announce every ANNOUNCE_PERIOD_MS for `seconds`. */
-async function announcePhase(url: string, sockets: number, seconds: number): Promise<PhaseResult> {
+export async function announcePhase(url: string, sockets: number, seconds: number): Promise<PhaseResult> {
   const infoHashes = Array.from({ length: 10 }, binaryId);
   const clients = await openClients(url, sockets);
   const latencies: number[] = [];
@@ -276,7 +276,7 @@ async function startStockTracker(): Promise<{ url: string; stop: () => void }> {
   return { url: `ws://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
 }
 
-async function knownVideo(baseUrl: string, persistDir: string): Promise<string> {
+export async function knownVideo(baseUrl: string, persistDir: string): Promise<string> {
   const post = async (path: string, body: unknown, token?: string) => {
     const response = await fetch(`${baseUrl}${path}`, {
       method: 'POST',
@@ -333,7 +333,15 @@ function tableRows(kind: string, ours: PhaseResult[], stock: PhaseResult[], rela
   });
 }
 
-export async function benchTracker(options: TrackerBenchOptions = DEFAULT_TRACKER_BENCH): Promise<{ markdown: string }> {
+export interface TrackerBenchResult {
+  markdown: string;
+  throughputMet: boolean;
+  latencyMet: boolean;
+  minThroughputRatio: number;
+  maxP99Ratio: number;
+}
+
+export async function benchTracker(options: TrackerBenchOptions = DEFAULT_TRACKER_BENCH): Promise<TrackerBenchResult> {
   const stock = await startStockTracker();
   const server = await startWranglerDev({ cwd: root, vars: { LOG_LEVEL: 'error' }, startTimeoutMs: 180_000 }).catch((error) => {
     stock.stop();
@@ -365,7 +373,7 @@ export async function benchTracker(options: TrackerBenchOptions = DEFAULT_TRACKE
     const throughputMet = throughputRatios.every((ratio) => ratio >= 0.95);
     const latencyMet = p99Ratios.every((ratio) => ratio <= 1);
     const markdown = [
-      `Machine: ${machineDescription()}. Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
+      `Machine: ${machineDescription()}, load average ${loadDescription()}. Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
       `Command: \`npm run bench:tracker -- --announce-sockets ${options.announceSockets.join(',')} --relay-pairs ${options.relayPairs.join(',')} --seconds ${options.phaseSeconds}\`.`,
       'Ours: SwarmTracker Durable Object behind `GET /api/v1/tracker/{videoId}` under `wrangler dev` (workerd); stock: `bittorrent-tracker` 11.2.3',
       '`Server` (WebSocket only) in its own Node process. Same Node client (undici WebSocket), same bittorrent-tracker frames, same run, levels',
@@ -382,7 +390,13 @@ export async function benchTracker(options: TrackerBenchOptions = DEFAULT_TRACKE
       `p99 latency (≤ stock at every level) ${latencyMet ? 'met' : '**missed**'}. Our path crosses the Worker and the Durable Object per frame`,
       '(two isolates under `wrangler dev`); the stock server answers inside one Node event loop. Both share the same two cores with the client.',
     ].join('\n');
-    return { markdown };
+    return {
+      markdown,
+      throughputMet,
+      latencyMet,
+      minThroughputRatio: Math.min(...throughputRatios),
+      maxP99Ratio: Math.max(...p99Ratios),
+    };
   } finally {
     stock.stop();
     await server.stop();

@@ -35,6 +35,7 @@ export default defineConfig({
         revenue: page('revenue/index.html'),
         watch: page('watch/index.html'),
         room: page('room/index.html'),
+        upload: page('upload/index.html'),
         notFound: page('404.html'),
       },
     },

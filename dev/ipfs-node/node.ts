@@ -14,6 +14,7 @@ import { fixedSize } from 'ipfs-unixfs-importer/chunker';
 import { CID } from 'multiformats/cid';
 import { sha256 } from 'multiformats/hashes/sha2';
 import { KUBO_CHUNK_BYTES, KUBO_DEFAULT_IMPORT_OPTIONS } from '../../src/shared/content-id';
+import { boundaryOf, MultipartError, readMultipart } from './multipart';
 
 const RAW_CODEC = 0x55;
 /** What `version` reports: the Kubo release whose RPC shapes this node follows. */
@@ -125,6 +126,11 @@ export function createDevNodeHandler(options: DevNodeOptions): DevNodeHandler {
     objects += 1;
   }
 
+  // Roots whose whole DAG is known to be in the blockstore: what `add` built, and what a pin walk found
+  // complete. Blocks are never deleted here, so a pin of a directory of added files reads only the directory
+  // blocks instead of every leaf of every file again.
+  const completeDags = new Set<string>();
+
   /** Every block reachable from `root`, or the first missing one (pinning needs the whole DAG locally). */
   async function walk(root: CID, visit?: (cid: CID, bytes: Uint8Array) => void): Promise<{ missing?: CID }> {
     const pending = [root];
@@ -134,6 +140,7 @@ export function createDevNodeHandler(options: DevNodeOptions): DevNodeHandler {
       const key = cid.toString();
       if (seen.has(key)) continue;
       seen.add(key);
+      if (!visit && completeDags.has(key)) continue;
       if (!(await blockstore.has(cid))) return { missing: cid };
       const bytes = await readBlock(blockstore, cid);
       visit?.(cid, bytes);
@@ -144,13 +151,8 @@ export function createDevNodeHandler(options: DevNodeOptions): DevNodeHandler {
 
   async function add(request: Request, url: URL): Promise<Response> {
     const type = request.headers.get('content-type') ?? '';
-    if (!type.startsWith('multipart/form-data')) return kuboError('file argument was nil', 400);
-    let form: FormData;
-    try {
-      form = await request.formData();
-    } catch {
-      return kuboError('malformed multipart body', 400);
-    }
+    const boundary = type.startsWith('multipart/form-data') ? boundaryOf(type) : undefined;
+    if (!boundary || !request.body) return kuboError('file argument was nil', 400);
     const cidVersion = Number(param(url, 'cid-version') ?? 0) === 1 ? 1 : 0;
     const rawLeaves = flag(url, 'raw-leaves', cidVersion === 1);
     const chunker = param(url, 'chunker') ?? `size-${KUBO_CHUNK_BYTES}`;
@@ -159,18 +161,22 @@ export function createDevNodeHandler(options: DevNodeOptions): DevNodeHandler {
     const pin = flag(url, 'pin', true);
     const wrap = flag(url, 'wrap-with-directory', false);
 
-    const candidates: ImportCandidate[] = [];
-    for (const [field, value] of form.entries()) {
-      if (typeof value === 'string') continue;
-      const path = decodeURIComponent(value.name || '') || undefined;
-      if (field.startsWith('dir') || value.type === 'application/x-directory') {
-        if (path) candidates.push({ path });
-        continue;
+    // Files stream from the body into the importer one at a time (fileImportConcurrency 1 reads each file's
+    // content to its end before asking for the next part).
+    let files = 0;
+    const parts = readMultipart(request.body, boundary);
+    async function* candidates(): AsyncGenerator<ImportCandidate> {
+      for await (const part of parts) {
+        if (part.filename === undefined) continue;
+        const path = decodeURIComponent(part.filename) || undefined;
+        files += 1;
+        if (part.name.startsWith('dir') || part.contentType === 'application/x-directory') {
+          if (path) yield { path };
+          continue;
+        }
+        yield { path: path ?? '', content: part.content };
       }
-      candidates.push({ path: path ?? '', content: new Uint8Array(await value.arrayBuffer()) });
     }
-    if (candidates.length === 0) return kuboError('file argument was nil', 400);
-
     // Bytes of the blocks built since the previous result: with one file imported at a time, exactly the
     // DAG of the next file the importer yields (Kubo's `Size`, the cumulative size).
     let builtBytes = 0;
@@ -184,7 +190,7 @@ export function createDevNodeHandler(options: DevNodeOptions): DevNodeHandler {
     const lines: string[] = [];
     const topLevel: CID[] = [];
     try {
-      for await (const entry of importer(candidates, store, {
+      for await (const entry of importer(candidates(), store, {
         ...KUBO_DEFAULT_IMPORT_OPTIONS,
         cidVersion,
         rawLeaves,
@@ -192,6 +198,7 @@ export function createDevNodeHandler(options: DevNodeOptions): DevNodeHandler {
         wrapWithDirectory: wrap,
         fileImportConcurrency: 1,
       })) {
+        completeDags.add(entry.cid.toString());
         let dagBytes = builtBytes;
         builtBytes = 0;
         // A directory's size spans its children's DAGs, built (and counted) before it: walk it instead.
@@ -207,8 +214,10 @@ export function createDevNodeHandler(options: DevNodeOptions): DevNodeHandler {
         if (wrap ? path === '' : !path.includes('/')) topLevel.push(entry.cid);
       }
     } catch (error) {
+      if (error instanceof MultipartError) return kuboError(`malformed multipart body: ${error.message}`, 400);
       return kuboError(error instanceof Error ? error.message : String(error));
     }
+    if (files === 0) return kuboError('file argument was nil', 400);
     if (pin) for (const cid of topLevel) await pins.add(cid.toString());
     return new Response(`${lines.join('\n')}\n`, { headers: { 'Content-Type': 'application/json', 'X-Chunked-Output': '1' } });
   }
@@ -315,6 +324,7 @@ export function createDevNodeHandler(options: DevNodeOptions): DevNodeHandler {
       // an offline Kubo does.
       const { missing } = await walk(cid);
       if (missing) return kuboError(`pin: block was not found locally (offline): ${missing}`);
+      completeDags.add(cid.toString());
       await pins.add(cid.toString());
       added.push(cid.toString());
     }

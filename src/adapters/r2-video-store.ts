@@ -5,7 +5,7 @@ import type { IntegrityManifest } from '../domain/packaging/manifest';
 
 export const MANIFEST_PATH = 'manifest.json';
 
-function keyOf(videoId: string, path: string): string {
+export function keyOf(videoId: string, path: string): string {
   return `videos/${videoId}/${path}`;
 }
 

@@ -9,7 +9,7 @@ export function randomToken(length: number): string {
   return out;
 }
 
-export type IdPrefix = 'usr' | 'vid' | 'rtk' | 'fam' | 'key' | 'evt' | 'ses' | 'peer';
+export type IdPrefix = 'usr' | 'vid' | 'rtk' | 'fam' | 'key' | 'evt' | 'ses' | 'peer' | 'upl';
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${randomToken(24)}`;

@@ -32,6 +32,7 @@ import { storageAdminRoutes } from './routes/storage-admin';
 import { tokenRoutes } from './routes/tokens';
 import { trackerRoutes } from './routes/tracker';
 import { videoFileRoutes } from './routes/video-files';
+import { videoUploadRoutes } from './routes/video-uploads';
 import { videoRoutes } from './routes/videos';
 import { webhookRoutes } from './routes/webhooks';
 
@@ -78,8 +79,9 @@ export function createApp() {
       maxAge: 600,
     }),
   );
-  // Uploaded video files are bounded by their manifest entry instead (routes/video-files.ts checks Content-Length).
-  const videoFileUpload = new RegExp(`^${API_PREFIX}/videos/[^/]+/files/`);
+  // Uploaded video files and multipart parts are bounded by their manifest entry instead (routes/video-files.ts
+  // and routes/video-uploads.ts check Content-Length).
+  const videoFileUpload = new RegExp(`^${API_PREFIX}/videos/[^/]+/(files/|uploads/[^/]+/parts/)`);
   app.use(`${API_PREFIX}/*`, async (c, next) =>
     c.req.method === 'PUT' && videoFileUpload.test(c.req.path)
       ? next()
@@ -100,6 +102,7 @@ export function createApp() {
     tokenRoutes,
     videoRoutes,
     videoFileRoutes,
+    videoUploadRoutes,
     adminRoutes,
     storageAdminRoutes,
     analyticsIngestRoutes,

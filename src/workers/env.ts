@@ -5,6 +5,7 @@ import type { ApiKeyScope, Role } from '../domain/roles';
 import type { CallRoom } from '../durable-objects/call-room';
 import type { MonitoringRegistry } from '../durable-objects/monitoring-registry';
 import type { PeerMetricsAggregator } from '../durable-objects/peer-metrics-aggregator';
+import type { RateLimiter } from '../durable-objects/rate-limiter';
 import type { SwarmTracker } from '../durable-objects/swarm-tracker';
 import type { Config } from './config';
 
@@ -14,6 +15,7 @@ export interface Env {
   CALL_ROOM: DurableObjectNamespace<CallRoom>;
   PEER_METRICS: DurableObjectNamespace<PeerMetricsAggregator>;
   MONITORING_REGISTRY: DurableObjectNamespace<MonitoringRegistry>;
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   DOMAIN_EVENTS: Queue<AnyDomainEvent>;
   PAYMENT_EVENTS: Queue<AnyDomainEvent>;
   IPFS_JOBS: Queue<AnyDomainEvent>;
@@ -49,6 +51,10 @@ export interface Env {
   IPFS_TIMEOUT_MS?: string;
   STORAGE_QUOTA_BYTES?: string;
   IPFS_LOW_SPACE_RATIO?: string;
+  // Resumable uploads (routes/video-uploads.ts): files from UPLOAD_MULTIPART_MIN_BYTES up (default 8 MiB) go
+  // through R2 multipart uploads in parts of UPLOAD_PART_BYTES (default 8 MiB, never under R2's 5 MiB).
+  UPLOAD_MULTIPART_MIN_BYTES?: string;
+  UPLOAD_PART_BYTES?: string;
   // secrets (.dev.vars locally, `wrangler secret put` in production)
   JWT_SECRET: string;
   // Authorization header values for the IPFS_API_URLS nodes (one for all, or one per node, comma-separated).

@@ -1,7 +1,7 @@
 // The API's one error path. Handlers throw ApiError (or let validation, body-limit and JSON parsing fail);
 // `errorResponse` turns anything thrown into `{ error: { code, message, details?, requestId } }`.
-// Unknown failures become a 500 without internals; D1 overload/unavailability becomes a 503 with
-// Retry-After, since the request can succeed if repeated.
+// Unknown failures become a 500 without internals; a transient D1 or Durable Object failure becomes a 503
+// `unavailable` with Retry-After, since the request can succeed if repeated.
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -52,9 +52,37 @@ const statusCodes: Record<number, string> = {
   429: 'rate_limited',
 };
 
-function isD1Unavailable(error: Error): boolean {
-  // D1 reports overload, resets and storage timeouts with these prefixes; all are transient.
-  return /D1_ERROR.*(overloaded|reset|timeout|unavailable)|Network connection lost|storage caused object to be reset/i.test(error.message);
+// Failures of D1 or a Durable Object that a later retry can get past: D1's documented retryable errors
+// (developers.cloudflare.com/d1/best-practices/retry-queries), its overload and lock errors, and the `.retryable` /
+// `.overloaded` / `.durableObjectReset` flags the runtime sets on Durable Object infrastructure errors
+// (developers.cloudflare.com/durable-objects/best-practices/error-handling). drizzle wraps a D1 error in its own
+// ("Failed query: …") with the original as `cause`, so the whole cause chain is searched.
+const TRANSIENT_STORAGE =
+  /Network connection lost|storage caused object to be reset|reset because its code was updated|database is locked|SQLITE_BUSY|storage operation exceeded timeout/i;
+// Any other D1_* error (D1_ERROR, D1_EXEC_ERROR, …) is treated as the database being unavailable, except the ones
+// that are bugs rather than weather: retrying the same statement cannot succeed, so they stay a 500.
+const PERMANENT_SQL =
+  /SQLITE_(CONSTRAINT|ERROR|MISMATCH|RANGE|TOOBIG)|constraint failed|no such (table|column)|syntax error|has no column/i;
+
+interface StorageFailure {
+  message: string;
+  overloaded: boolean;
+}
+
+export function transientStorageFailure(error: unknown): StorageFailure | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && current instanceof Error; depth++) {
+    const flags = current as Error & { retryable?: boolean; overloaded?: boolean; durableObjectReset?: boolean };
+    const message = current.message ?? '';
+    if (!PERMANENT_SQL.test(message)) {
+      if (flags.overloaded === true || /overloaded|Too many requests queued/i.test(message)) return { message, overloaded: true };
+      // durableObjectReset: the object restarted (deploy, eviction, abort) while this call was in flight.
+      if (flags.retryable === true || flags.durableObjectReset === true || TRANSIENT_STORAGE.test(message) || /^D1_/.test(message))
+        return { message, overloaded: false };
+    }
+    current = current.cause;
+  }
+  return undefined;
 }
 
 export function errorBody(code: string, message: string, details: unknown, requestId: string | undefined) {
@@ -74,10 +102,12 @@ export function errorResponse(error: unknown, c: Context): Response {
   if (error instanceof z.ZodError) {
     return c.json(errorBody('validation_failed', 'Invalid request', validationDetails(error, 'body'), requestId), 400);
   }
-  if (error instanceof Error && isD1Unavailable(error)) {
-    console.error(JSON.stringify({ level: 'error', requestId, msg: 'database unavailable', error: error.message }));
-    return c.json(errorBody('unavailable', 'The database is temporarily unavailable', undefined, requestId), 503, {
-      'Retry-After': '2',
+  const storage = transientStorageFailure(error);
+  if (storage) {
+    console.error(JSON.stringify({ level: 'error', requestId, msg: 'storage unavailable', error: storage.message.slice(0, 500) }));
+    // An overloaded store needs a longer pause than a dropped connection.
+    return c.json(errorBody('unavailable', 'Storage is temporarily unavailable; retry shortly', undefined, requestId), 503, {
+      'Retry-After': storage.overloaded ? '10' : '2',
     });
   }
   console.error(

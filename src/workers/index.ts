@@ -8,6 +8,7 @@ import { runScheduled } from './scheduled';
 export { CallRoom } from '../durable-objects/call-room';
 export { MonitoringRegistry } from '../durable-objects/monitoring-registry';
 export { PeerMetricsAggregator } from '../durable-objects/peer-metrics-aggregator';
+export { RateLimiter } from '../durable-objects/rate-limiter';
 export { SwarmTracker } from '../durable-objects/swarm-tracker';
 
 const app = createApp();

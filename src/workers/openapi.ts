@@ -36,6 +36,7 @@ export const errors = {
   404: { description: 'Not found', content: errorContent },
   409: { description: 'Conflict with the current state', content: errorContent },
   413: { description: 'Request body too large', content: errorContent },
+  429: { description: 'Too many requests; Retry-After says when to try again', content: errorContent },
   503: { description: 'A dependency is unavailable; retry later', content: errorContent },
 } as const;
 

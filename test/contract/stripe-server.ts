@@ -5,7 +5,11 @@
 // - `Idempotency-Key`: required here on every create (our policy); a replay with the same key and body answers the
 //   first response, another body with the same key is a 400 `idempotency_error` (docs "Idempotent requests");
 // - objects and lists in Stripe's shapes: checkout.session, payment_intent, charge, refund, balance_transaction,
-//   dispute, list {object: "list", data, has_more}, with `expand[]`.
+//   dispute, invoice (API 2025-03-31+: subscription under parent.subscription_details, `payments` includable
+//   through expand, service period on lines.data[].period), subscription (ended_at, items with
+//   current_period_end), list {object: "list", data, has_more}, with `expand[]`.
+// Subscription checkouts are paid by the subscription's first invoice (the session's payment_intent stays
+// null, as Stripe documents for mode=subscription).
 // Test controls stand in for the buyer and Stripe's back office (paying a session, disputing a charge) and build
 // webhook events; tests sign them with the SDK's generateTestHeaderStringAsync.
 import { parseStripeForm, type RecordedCall, randomId } from './fetch-server';
@@ -23,6 +27,8 @@ export class StripeContract {
   readonly intents = new Map<string, Obj>();
   readonly charges = new Map<string, Obj>();
   readonly balanceTransactions: Obj[] = [];
+  readonly invoices = new Map<string, Obj>();
+  readonly subscriptions = new Map<string, Obj>();
   private readonly idempotency = new Map<string, { body: string; status: number; response: Obj }>();
   /** Seconds; tests move it to place objects in time. */
   clock = () => Math.floor(Date.now() / 1000);
@@ -80,7 +86,30 @@ export class StripeContract {
     if (method === 'GET' && match) {
       const intent = this.intents.get(match[1] as string);
       if (!intent) return this.error(404, 'invalid_request_error', 'No such payment_intent', 'resource_missing');
-      return Response.json(intent);
+      if (!expand.has('latest_charge') && !expand.has('latest_charge.balance_transaction')) return Response.json(intent);
+      const charge = { ...this.charges.get(intent.latest_charge) } as Obj;
+      if (expand.has('latest_charge.balance_transaction')) {
+        charge.balance_transaction = this.balanceTransactions.find((tx) => tx.id === charge.balance_transaction) ?? null;
+      }
+      return Response.json({ ...intent, latest_charge: charge });
+    }
+    match = /^\/v1\/invoices\/([^/]+)$/.exec(path);
+    if (method === 'GET' && match) {
+      const invoice = this.invoices.get(match[1] as string);
+      if (!invoice) return this.error(404, 'invalid_request_error', 'No such invoice', 'resource_missing');
+      const { _payments: payments, ...shown } = invoice;
+      // `payments` is an includable field: present only when expanded.
+      return Response.json(
+        expand.has('payments')
+          ? { ...shown, payments: { object: 'list', data: payments, has_more: false, url: '/v1/invoice_payments' } }
+          : shown,
+      );
+    }
+    match = /^\/v1\/subscriptions\/([^/]+)$/.exec(path);
+    if (method === 'GET' && match) {
+      const subscription = this.subscriptions.get(match[1] as string);
+      if (!subscription) return this.error(404, 'invalid_request_error', 'No such subscription', 'resource_missing');
+      return Response.json(subscription);
     }
     if (method === 'POST' && path === '/v1/refunds') return this.createRefund(params);
     if (method === 'GET' && path === '/v1/balance_transactions') return this.listBalanceTransactions(params, expand);
@@ -145,21 +174,17 @@ export class StripeContract {
     return out;
   }
 
-  /** The buyer pays: payment intent, charge and balance transaction (fee as given), session complete. */
-  paySession(sessionId: string, fee: number): { session: Obj; intent: Obj; charge: Obj } {
-    const session = this.sessions.get(sessionId);
-    if (!session) throw new Error(`no session ${sessionId}`);
+  /** A succeeded payment intent with its charge and balance transaction (fee as given). */
+  private charge(amount: number, currency: string, fee: number, metadata: Obj): { intent: Obj; charge: Obj } {
     const now = this.clock();
     const intentId = randomId('pi_');
     const chargeId = randomId('ch_');
     const txId = randomId('txn_');
-    const amount = session.amount_total as number;
-    const metadata = session._intentMetadata;
     const intent = {
       id: intentId,
       object: 'payment_intent',
       amount,
-      currency: session.currency,
+      currency,
       status: 'succeeded',
       latest_charge: chargeId,
       metadata,
@@ -170,7 +195,7 @@ export class StripeContract {
       object: 'charge',
       amount,
       amount_refunded: 0,
-      currency: session.currency,
+      currency,
       payment_intent: intentId,
       balance_transaction: txId,
       refunded: false,
@@ -188,15 +213,174 @@ export class StripeContract {
       amount,
       fee,
       net: amount - fee,
-      currency: session.currency,
+      currency,
       type: 'charge',
       source: chargeId,
       status: 'available',
       created: now,
     });
-    Object.assign(session, { status: 'complete', payment_status: 'paid', payment_intent: intentId });
-    if (session.mode === 'subscription') Object.assign(session, { subscription: randomId('sub_') });
-    return { session: this.publicSession(session), intent, charge };
+    return { intent, charge };
+  }
+
+  /**
+   * The buyer pays. Payment mode: payment intent, charge and balance transaction, session complete.
+   * Subscription mode: a subscription and its first invoice (billing_reason subscription_create) paid by the
+   * intent; the session names the subscription and the invoice.
+   */
+  paySession(sessionId: string, fee: number): { session: Obj; intent: Obj; charge: Obj; invoice: Obj | null; subscription: Obj | null } {
+    const session = this.sessions.get(sessionId);
+    if (!session) throw new Error(`no session ${sessionId}`);
+    const amount = session.amount_total as number;
+    const metadata = session._intentMetadata;
+    const { intent, charge } = this.charge(amount, session.currency, fee, session.mode === 'subscription' ? {} : metadata);
+    Object.assign(session, { status: 'complete', payment_status: 'paid' });
+    if (session.mode !== 'subscription') {
+      Object.assign(session, { payment_intent: intent.id });
+      return { session: this.publicSession(session), intent, charge, invoice: null, subscription: null };
+    }
+    const start = this.clock();
+    const subscription: Obj = {
+      id: randomId('sub_'),
+      object: 'subscription',
+      status: 'active',
+      currency: session.currency,
+      metadata,
+      start_date: start,
+      created: start,
+      canceled_at: null,
+      ended_at: null,
+      cancel_at_period_end: false,
+      latest_invoice: null,
+      items: { object: 'list', has_more: false, url: '/v1/subscription_items', data: [] as Obj[] },
+      livemode: false,
+      _amount: amount,
+    };
+    this.subscriptions.set(subscription.id, subscription);
+    const invoice = this.issueInvoice(subscription, 'subscription_create', start, { intent, charge });
+    Object.assign(session, { subscription: subscription.id, invoice: invoice.id });
+    return { session: this.publicSession(session), intent, charge, invoice, subscription: this.publicSubscription(subscription) };
+  }
+
+  private publicSubscription(subscription: Obj): Obj {
+    const { _amount: _hidden, ...rest } = subscription;
+    return rest;
+  }
+
+  /** One month after `start` (Stripe bills monthly plans on the same day of the next month). */
+  private monthAfter(start: number): number {
+    const date = new Date(start * 1000);
+    date.setUTCMonth(date.getUTCMonth() + 1);
+    return Math.floor(date.getTime() / 1000);
+  }
+
+  /** An invoice for the period starting at `periodStart`, paid by `paid` (or open with a failed attempt). */
+  private issueInvoice(subscription: Obj, billingReason: string, periodStart: number, paid: { intent: Obj; charge: Obj } | null): Obj {
+    const periodEnd = this.monthAfter(periodStart);
+    const amount = subscription._amount as number;
+    const id = randomId('in_');
+    const invoice: Obj = {
+      id,
+      object: 'invoice',
+      status: paid ? 'paid' : 'open',
+      billing_reason: billingReason,
+      collection_method: 'charge_automatically',
+      currency: subscription.currency,
+      amount_due: amount,
+      amount_paid: paid ? amount : 0,
+      amount_remaining: paid ? 0 : amount,
+      attempt_count: 1,
+      attempted: true,
+      customer: 'cus_contract',
+      // The invoice's own period is the previous one for subscription invoices; the service period is on lines.
+      period_start: periodStart,
+      period_end: periodStart,
+      lines: {
+        object: 'list',
+        has_more: false,
+        url: `/v1/invoices/${id}/lines`,
+        data: [
+          {
+            id: randomId('il_'),
+            object: 'line_item',
+            amount,
+            currency: subscription.currency,
+            period: { start: periodStart, end: periodEnd },
+          },
+        ],
+      },
+      parent: {
+        type: 'subscription_details',
+        quote_details: null,
+        subscription_details: { subscription: subscription.id, metadata: subscription.metadata },
+      },
+      status_transitions: { finalized_at: periodStart, paid_at: paid ? this.clock() : null },
+      metadata: {},
+      created: this.clock(),
+      livemode: false,
+      _payments: paid ? [this.invoicePayment(id, paid.intent)] : [],
+    };
+    this.invoices.set(id, invoice);
+    subscription.latest_invoice = id;
+    subscription.items.data = [
+      { id: randomId('si_'), object: 'subscription_item', current_period_start: periodStart, current_period_end: periodEnd, quantity: 1 },
+    ];
+    subscription.status = paid ? 'active' : 'past_due';
+    return this.publicInvoice(invoice);
+  }
+
+  private invoicePayment(invoiceId: string, intent: Obj): Obj {
+    return {
+      id: randomId('inpay_'),
+      object: 'invoice_payment',
+      amount_paid: intent.amount,
+      amount_requested: intent.amount,
+      currency: intent.currency,
+      invoice: invoiceId,
+      is_default: true,
+      status: 'paid',
+      payment: { type: 'payment_intent', payment_intent: intent.id },
+      status_transitions: { paid_at: this.clock(), canceled_at: null },
+      created: this.clock(),
+      livemode: false,
+    };
+  }
+
+  private publicInvoice(invoice: Obj): Obj {
+    const { _payments: _hidden, ...rest } = invoice;
+    return rest;
+  }
+
+  /** The next billing cycle: an invoice for the period after the current one, paid (fee as given) or failed. */
+  renewSubscription(subscriptionId: string, outcome: { fee: number } | 'payment_failed'): Obj {
+    const subscription = this.subscriptions.get(subscriptionId);
+    if (!subscription) throw new Error(`no subscription ${subscriptionId}`);
+    const periodStart = subscription.items.data[0].current_period_end as number;
+    const paid = outcome === 'payment_failed' ? null : this.charge(subscription._amount, subscription.currency, outcome.fee, {});
+    return this.issueInvoice(subscription, 'subscription_cycle', periodStart, paid);
+  }
+
+  /** Stripe's retry of an open invoice succeeds. */
+  payInvoice(invoiceId: string, fee: number): Obj {
+    const invoice = this.invoices.get(invoiceId) as Obj;
+    const subscription = this.subscriptions.get(invoice.parent.subscription_details.subscription) as Obj;
+    const paid = this.charge(invoice.amount_due, invoice.currency, fee, {});
+    Object.assign(invoice, {
+      status: 'paid',
+      amount_paid: invoice.amount_due,
+      amount_remaining: 0,
+      attempt_count: invoice.attempt_count + 1,
+      status_transitions: { ...invoice.status_transitions, paid_at: this.clock() },
+      _payments: [this.invoicePayment(invoiceId, paid.intent)],
+    });
+    subscription.status = 'active';
+    return this.publicInvoice(invoice);
+  }
+
+  /** The subscription is canceled now (customer.subscription.deleted carries this object). */
+  cancelSubscription(subscriptionId: string): Obj {
+    const subscription = this.subscriptions.get(subscriptionId) as Obj;
+    Object.assign(subscription, { status: 'canceled', canceled_at: this.clock(), ended_at: this.clock() });
+    return this.publicSubscription(subscription);
   }
 
   private createRefund(params: Obj): Response {
@@ -266,6 +450,30 @@ export class StripeContract {
       metadata: {},
       created: this.clock(),
     };
+  }
+
+  /**
+   * The dispute is decided. Won: Stripe returns the disputed amount (and here `feeReturned` of the fee) in a
+   * second balance transaction with a negative fee; lost: nothing more moves.
+   */
+  closeDispute(dispute: Obj, status: 'won' | 'lost', feeReturned = 0): Obj {
+    const transactions = [...dispute.balance_transactions];
+    if (status === 'won') {
+      const reinstatement = {
+        id: randomId('txn_'),
+        object: 'balance_transaction',
+        amount: dispute.amount + feeReturned,
+        fee: -feeReturned,
+        net: dispute.amount + feeReturned,
+        currency: dispute.currency,
+        type: 'adjustment',
+        source: null,
+        created: this.clock(),
+      };
+      this.balanceTransactions.push(reinstatement);
+      transactions.push(reinstatement);
+    }
+    return { ...dispute, status, balance_transactions: transactions };
   }
 
   private listBalanceTransactions(params: Obj, expand: Set<string>): Response {

@@ -1,6 +1,9 @@
 // Coinbase Commerce inside workerd: a charge over fetch (X-CC-Api-Key, X-CC-Version), HMAC-signed webhooks
 // (pending → confirmed), against the Coinbase contract server.
+import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Env } from '../../src/workers/env';
+import { runReconciliation } from '../../src/workers/payments/reconciliation';
 import { api, countRows, signUp, signUpAdmin } from './helpers';
 import { coinbaseContract, dbAll, ledgerInvariants, postWebhook, pricedVideo, routeProvidersToContracts } from './payments-fixtures';
 
@@ -62,6 +65,71 @@ describe('Coinbase Commerce charges', () => {
     const refund = await api('POST', `/api/v1/admin/payments/${started.body.id}/refund`, { token: admin.accessToken, body: {} });
     expect(refund.status).toBe(409);
     expect(refund.body.error.code).toBe('refund_not_supported');
+    expect(refund.body.error.message).toMatch(/no refund API.*"manual": true/);
+  });
+
+  it('records a manual (off-platform) refund: reversing entries, entitlement revoked, audit entry, no double record', async () => {
+    const buyer = await signUp('viewer');
+    const { videoId } = await pricedVideo();
+    const started = await api('POST', '/api/v1/checkout', {
+      token: buyer.accessToken,
+      body: { provider: 'coinbase', item: { kind: 'video_purchase', videoId } },
+    });
+    const confirmed = await coinbaseContract.webhook('charge:confirmed', coinbaseContract.confirm(started.body.providerRef));
+    await postWebhook('coinbase', confirmed.body, confirmed.headers);
+    await vi.waitFor(async () => expect(await state(started.body.id)).toBe('captured'), { timeout: 10_000 });
+    const token = (await api('POST', `/api/v1/videos/${videoId}/playback-token`, { token: buyer.accessToken })).body.token;
+    const admin = await signUpAdmin();
+    const url = `/api/v1/admin/payments/${started.body.id}/refund`;
+    const callsBefore = coinbaseContract.calls.length;
+
+    // The reference is required with manual, and manual is refused for providers that have a refund API.
+    expect((await api('POST', url, { token: admin.accessToken, body: { manual: true } })).status).toBe(400);
+    expect((await api('POST', url, { token: admin.accessToken, body: { reference: '0xabc' } })).status).toBe(400);
+    expect((await api('POST', url, { token: admin.accessToken, body: { manual: false, reference: '0xabc' } })).status).toBe(400);
+
+    const reference = '0x5e1f00ba7c0ffee5e1f00ba7c0ffee5e1f00ba7c0ffee5e1f00ba7c0ffee00';
+    const recorded = await api('POST', url, { token: admin.accessToken, body: { manual: true, reference, amount: 100 } });
+    expect(recorded.status).toBe(200);
+    expect(recorded.body).toMatchObject({ state: 'refunded', refundedTotal: 100, manual: true, refundId: `manual:${reference}` });
+    // Coinbase was not called: there is nothing to call.
+    expect(coinbaseContract.calls.length).toBe(callsBefore);
+    const again = await api('POST', url, { token: admin.accessToken, body: { manual: true, reference, amount: 100 } });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('refund_already_recorded');
+    const rest = await api('POST', url, { token: admin.accessToken, body: { manual: true, reference: `${reference}-2` } });
+    expect(rest.body).toMatchObject({ refundedTotal: 1299 });
+
+    const sums = await dbAll<{ account: string; s: number }>(
+      'SELECT account, SUM(amount) AS s FROM ledger_entries WHERE payment_id = ? GROUP BY account ORDER BY account',
+      started.body.id,
+    );
+    expect(sums.every((row) => row.s === 0)).toBe(true);
+    expect(await ledgerInvariants()).toEqual({ unbalanced: [], drift: [], missing: [] });
+    expect((await api('POST', `/api/v1/videos/${videoId}/playback-token`, { token: buyer.accessToken })).status).toBe(402);
+    expect((await api('GET', `/api/v1/videos/${videoId}/hls/360p/index.m3u8?pt=${token}`)).status).toBe(403);
+    // Coinbase reports no refunds: reconciliation compares the charge, and does not flag the manual refund.
+    const now = Date.now();
+    const report = await runReconciliation(env as unknown as Env, now, { from: now - 3_600_000, to: now + 60_000 });
+    const coinbase = report.providers.find((entry) => entry.provider === 'coinbase');
+    expect(coinbase?.ok).toBe(true);
+    expect(coinbase?.mismatches.filter((mismatch) => mismatch.paymentId === started.body.id)).toEqual([]);
+    const audit = await dbAll<{ action: string; actor_id: string; data: string }>(
+      "SELECT action, actor_id, data FROM audit_log WHERE subject_type = 'payment' AND subject_id = ? ORDER BY occurred_at, id",
+      started.body.id,
+    );
+    expect(audit.map((row) => ({ ...row, data: JSON.parse(row.data) }))).toEqual([
+      {
+        action: 'payment.refund_recorded',
+        actor_id: admin.user.id,
+        data: { provider: 'coinbase', amount: 100, refundedTotal: 100, manual: true, reference },
+      },
+      {
+        action: 'payment.refund_recorded',
+        actor_id: admin.user.id,
+        data: { provider: 'coinbase', amount: 1199, refundedTotal: 1299, manual: true, reference: `${reference}-2` },
+      },
+    ]);
   });
 
   it('rejects a tampered or unsigned webhook and writes nothing', async () => {

@@ -1,8 +1,11 @@
 // Shared by the payments integration tests: the provider contract servers (test/contract) answering the Worker's
 // outbound fetches in-process, and shortcuts to a priced, ready video with a playable file in R2.
+import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import Stripe from 'stripe';
 import { vi } from 'vitest';
+import { consumeBatch } from '../../src/workers/events/consumer';
+import { paymentEventIds } from '../../src/workers/routes/webhooks';
 import { CoinbaseContract } from '../contract/coinbase-server';
 import { PaypalContract } from '../contract/paypal-server';
 import { StripeContract } from '../contract/stripe-server';
@@ -63,7 +66,11 @@ export async function pricedVideo(prices: { purchase?: number; rental?: number }
   if (created.status !== 201) throw new Error(`video create failed: ${JSON.stringify(created.body)}`);
   const videoId = created.body.id as string;
   await markVideoReady(videoId);
-  await env.UPLOADS.put(`videos/${videoId}/360p/index.m3u8`, '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-ENDLIST\n');
+  await env.UPLOADS.put(
+    `videos/${videoId}/360p/index.m3u8`,
+    '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-MAP:URI="init.mp4"\n#EXTINF:4.0,\nseg_00000.m4s\n#EXT-X-ENDLIST\n',
+  );
+  await env.UPLOADS.put(`videos/${videoId}/360p/seg_00000.m4s`, new Uint8Array([1, 2, 3, 4]));
   const priced = await api('PUT', `/api/v1/videos/${videoId}/prices`, {
     token: creator.accessToken,
     body: {
@@ -99,4 +106,42 @@ export async function ledgerInvariants() {
       WHERE b.account IS NULL`,
   );
   return { unbalanced, drift, missing };
+}
+
+/** A Stripe event in its envelope, signed as Stripe signs it. */
+export async function signedStripeEvent(type: string, object: Record<string, unknown>, timestamp?: number) {
+  const event = stripeContract.event(type, object);
+  return { ...event, signature: await stripeSignature(event.body, timestamp) };
+}
+
+/** Delivers a stored provider event to the consumer as the payments queue would (attempt n). */
+export async function deliverStored(provider: 'stripe' | 'paypal' | 'coinbase', providerEventId: string, attempts = 1) {
+  const ids = await paymentEventIds(provider, providerEventId);
+  const batch = createMessageBatch('vibestream-payment-events', [
+    {
+      id: `msg-${ids.domainEventId}-${attempts}`,
+      timestamp: new Date(),
+      attempts,
+      body: {
+        id: ids.domainEventId,
+        type: 'payment.event_received',
+        occurredAt: Date.now(),
+        actorId: null,
+        data: { provider, paymentEventId: ids.paymentEventId },
+      },
+    },
+  ]);
+  const ctx = createExecutionContext();
+  await consumeBatch(batch, env);
+  return getQueueResult(batch, ctx);
+}
+
+/** Posts a Stripe event to the webhook and runs it through the consumer; returns the stored outcome. */
+export async function sendStripe(type: string, object: Record<string, unknown>) {
+  const event = await signedStripeEvent(type, object);
+  const received = await postWebhook('stripe', event.body, { 'Stripe-Signature': event.signature });
+  if (received.status !== 200) throw new Error(`webhook refused: ${JSON.stringify(received.body)}`);
+  await deliverStored('stripe', event.id);
+  const [row] = await dbAll<{ outcome: string | null }>('SELECT outcome FROM payment_events WHERE provider_event_id = ?', event.id);
+  return { ...event, outcome: row?.outcome ?? null };
 }

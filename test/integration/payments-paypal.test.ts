@@ -4,7 +4,15 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { api, countRows, signUp, signUpAdmin } from './helpers';
-import { dbAll, ledgerInvariants, paypalContract, postWebhook, pricedVideo, routeProvidersToContracts } from './payments-fixtures';
+import {
+  dbAll,
+  deliverStored,
+  ledgerInvariants,
+  paypalContract,
+  postWebhook,
+  pricedVideo,
+  routeProvidersToContracts,
+} from './payments-fixtures';
 
 beforeEach(() => {
   routeProvidersToContracts();
@@ -113,6 +121,48 @@ describe('PayPal Orders v2 through the SDK in workerd', () => {
       payment.id,
     );
     expect(refunds.map((r) => r.id)).toEqual([`${payment.id}:refund:1299`, `${payment.id}:refund:299`]);
+    expect(await ledgerInvariants()).toEqual({ unbalanced: [], drift: [], missing: [] });
+  });
+
+  it('a dispute resolved in the seller’s favour reinstates the ledger and the entitlement; one the buyer wins stays reversed', async () => {
+    const sendPaypal = async (type: string, resource: Record<string, unknown>) => {
+      const event = await paypalContract.webhook(type, resource);
+      expect((await postWebhook('paypal', event.body, event.headers)).status).toBe(200);
+      await deliverStored('paypal', event.id);
+    };
+    const disputeOf = (payment: { id: string }, captureId: string, outcome?: string) => ({
+      dispute_id: `PP-D-${captureId}`,
+      status: outcome ? 'RESOLVED' : 'WAITING_FOR_SELLER_RESPONSE',
+      dispute_amount: { currency_code: 'USD', value: '12.99' },
+      disputed_transactions: [{ seller_transaction_id: captureId, custom: payment.id }],
+      ...(outcome ? { dispute_outcome: { outcome_code: outcome } } : {}),
+    });
+    const outcomes: Record<string, { state: string; dispute_status: string; playable: number }> = {};
+    for (const outcome of ['RESOLVED_SELLER_FAVOUR', 'RESOLVED_BUYER_FAVOUR']) {
+      const { buyer, videoId, payment } = await startOrder();
+      paypalContract.approve(payment.providerRef);
+      await api('GET', `/api/v1/checkout/paypal/return?token=${payment.providerRef}`);
+      const capture = captureOf(payment.providerRef);
+      await sendPaypal('CUSTOMER.DISPUTE.CREATED', disputeOf(payment, capture.id));
+      expect(await state(payment.id)).toBe('disputed');
+      await sendPaypal('CUSTOMER.DISPUTE.RESOLVED', disputeOf(payment, capture.id, outcome));
+      const [row] = await dbAll<{ state: string; dispute_status: string }>(
+        'SELECT state, dispute_status FROM payments WHERE id = ?',
+        payment.id,
+      );
+      const playable = (await api('POST', `/api/v1/videos/${videoId}/playback-token`, { token: buyer.accessToken })).status;
+      outcomes[outcome] = { ...(row as { state: string; dispute_status: string }), playable };
+      const clearing = await dbAll<{ s: number }>(
+        "SELECT SUM(amount) AS s FROM ledger_entries WHERE payment_id = ? AND account = 'provider_clearing:paypal'",
+        payment.id,
+      );
+      const fee = Number(capture.seller_receivable_breakdown.paypal_fee.value.replace('.', ''));
+      expect(clearing[0]?.s).toBe(outcome === 'RESOLVED_SELLER_FAVOUR' ? 1299 - fee : -fee);
+    }
+    expect(outcomes).toEqual({
+      RESOLVED_SELLER_FAVOUR: { state: 'captured', dispute_status: 'won', playable: 200 },
+      RESOLVED_BUYER_FAVOUR: { state: 'disputed', dispute_status: 'lost', playable: 402 },
+    });
     expect(await ledgerInvariants()).toEqual({ unbalanced: [], drift: [], missing: [] });
   });
 

@@ -107,6 +107,26 @@ describe('Stripe checkout → webhook → ledger → entitlement → playback', 
     const viaHeader = await api('GET', `/api/v1/videos/${videoId}/hls/360p/index.m3u8`, { token: issued.body.token });
     expect(viaHeader.status).toBe(200);
     expect(viaHeader.body).toContain('#EXTM3U');
+    // Every URI of the playlist carries the token, so the player (and its P2P loader) use the URLs as listed.
+    expect(viaHeader.body).toContain(`#EXT-X-MAP:URI="init.mp4?pt=${issued.body.token}"`);
+    expect(viaHeader.body).toContain(`\nseg_00000.m4s?pt=${issued.body.token}\n`);
+    expect(viaHeader.headers.get('cache-control')).toBe('private, no-store');
+    expect(viaHeader.headers.get('etag')).toBeNull();
+    // The segment itself, fetched twice (the second time possibly from the edge cache), with the token.
+    for (let i = 0; i < 2; i += 1) {
+      const segment = await api('GET', `/api/v1/videos/${videoId}/hls/360p/seg_00000.m4s?pt=${issued.body.token}`);
+      expect(segment.status).toBe(200);
+    }
+    expect((await api('GET', `/api/v1/videos/${videoId}/hls/360p/seg_00000.m4s`)).status).toBe(401);
+    // The creator's own preview is not rewritten (no token involved).
+    const preview = await api('GET', `/api/v1/videos/${videoId}/hls/360p/index.m3u8`, { token: creator.accessToken });
+    expect(preview.body).not.toContain('pt=');
+    // An admin's token carries no entitlement: its playlists re-check the role instead, and stop with it.
+    const admin = await signUpAdmin();
+    const adminToken = (await api('POST', `/api/v1/videos/${videoId}/playback-token`, { token: admin.accessToken })).body.token;
+    expect((await api('GET', `/api/v1/videos/${videoId}/hls/360p/index.m3u8?pt=${adminToken}`)).status).toBe(200);
+    await env.DB.prepare("UPDATE users SET role = 'viewer' WHERE id = ?").bind(admin.user.id).run();
+    expect((await api('GET', `/api/v1/videos/${videoId}/hls/360p/index.m3u8?pt=${adminToken}`)).status).toBe(403);
     // Served again (now possibly from the edge cache): still checked.
     expect((await api('GET', `/api/v1/videos/${videoId}/hls/360p/index.m3u8?pt=${issued.body.token}`)).status).toBe(200);
     expect((await api('GET', `/api/v1/videos/${videoId}/hls/360p/index.m3u8`)).status).toBe(401);
@@ -265,6 +285,8 @@ describe('Stripe checkout → webhook → ledger → entitlement → playback', 
     const completed = await signedStripeEvent('checkout.session.completed', session);
     await postWebhook('stripe', completed.body, { 'Stripe-Signature': completed.signature });
     await deliver(completed.id);
+    const oldToken = (await api('POST', `/api/v1/videos/${videoId}/playback-token`, { token: buyer.accessToken })).body.token as string;
+    expect((await api('GET', `/api/v1/videos/${videoId}/hls/360p/index.m3u8?pt=${oldToken}`)).status).toBe(200);
     expect(
       (await api('POST', `/admin/payments/${payment.id}/refund`.replace(/^/, '/api/v1'), { token: buyer.accessToken, body: {} })).status,
     ).toBe(403);
@@ -274,6 +296,12 @@ describe('Stripe checkout → webhook → ledger → entitlement → playback', 
     expect(stripeContract.calls.at(-1)).toMatchObject({ path: '/v1/refunds', body: { amount: '500' } });
     expect(stripeContract.calls.at(-1)?.headers['idempotency-key']).toBe(`refund_${payment.id}_500`);
     expect((await api('POST', `/api/v1/videos/${videoId}/playback-token`, { token: buyer.accessToken })).status).toBe(402);
+    // The token issued before the refund is still signed for minutes, but the playlist re-checks the entitlement.
+    const revoked = await api('GET', `/api/v1/videos/${videoId}/hls/360p/index.m3u8?pt=${oldToken}`);
+    expect(revoked.status).toBe(403);
+    expect(revoked.body.error.code).toBe('entitlement_revoked');
+    // Segments ride out the token (documented in workers/playback-access.ts).
+    expect((await api('GET', `/api/v1/videos/${videoId}/hls/360p/seg_00000.m4s?pt=${oldToken}`)).status).toBe(200);
     const webhook = await signedStripeEvent('charge.refunded', { ...charge, amount_refunded: 500 });
     await postWebhook('stripe', webhook.body, { 'Stripe-Signature': webhook.signature });
     await deliver(webhook.id);
@@ -333,7 +361,8 @@ describe('Stripe checkout → webhook → ledger → entitlement → playback', 
     });
     expect(started.status).toBe(201);
     expect(stripeContract.calls.at(-1)?.body).toMatchObject({ mode: 'subscription' });
-    const { session } = stripeContract.paySession(started.body.providerRef, 45);
+    const { session, invoice } = stripeContract.paySession(started.body.providerRef, 45);
+    expect(session.payment_intent).toBeNull();
     const completed = await signedStripeEvent('checkout.session.completed', session);
     await postWebhook('stripe', completed.body, { 'Stripe-Signature': completed.signature });
     await deliver(completed.id);
@@ -342,7 +371,12 @@ describe('Stripe checkout → webhook → ledger → entitlement → playback', 
       started.body.id,
     );
     expect(entitlement?.kind).toBe('subscription');
-    expect((entitlement?.expires_at ?? 0) - Date.now()).toBeGreaterThan(30 * 86_400_000);
+    // The first period's end, from the first invoice's line (re-queried: the session does not state it).
+    expect(entitlement?.expires_at).toBe(invoice?.lines.data[0].period.end * 1000);
+    expect((entitlement?.expires_at ?? 0) - Date.now()).toBeGreaterThan(27 * 86_400_000);
+    // The fee of the invoice's charge is booked, and the charge's payment intent is the capture reference.
+    const [row] = await dbAll<{ fee: number; capture_ref: string }>('SELECT fee, capture_ref FROM payments WHERE id = ?', started.body.id);
+    expect(row).toEqual({ fee: 45, capture_ref: invoice?._payments?.[0]?.payment.payment_intent ?? expect.stringMatching(/^pi_/) });
     expect((await api('POST', `/api/v1/videos/${videoId}/playback-token`, { token: buyer.accessToken })).status).toBe(200);
   });
 

@@ -84,6 +84,58 @@ describe('Stripe adapter (stripe SDK over fetch, contract server)', () => {
     });
   });
 
+  it('Stripe Billing: the first invoice pays the subscription checkout; renewals and cancellation are re-queried', async () => {
+    const session = await stripe.createCheckout(checkout('pay_s6', { kind: 'subscription', videoId: null, amount: 500 }));
+    const paid = server.contract.paySession(session.providerRef, 45);
+    const firstEnd = paid.invoice?.lines.data[0].period.end * 1000;
+    const lookup = { id: 'pay_s6', providerRef: session.providerRef, captureRef: null, currency: 'USD' };
+    expect(await stripe.fetchPayment(lookup)).toMatchObject({
+      target: 'captured',
+      amount: 500,
+      fee: 45,
+      captureRef: paid.intent.id,
+      subscriptionRef: paid.subscription?.id,
+      periodEnd: firstEnd,
+    });
+    // `payments` is requested with expand[] (includable), the fee through the intent's charge.
+    const invoiceCall = server.contract.calls.find((call) => call.path === `/v1/invoices/${paid.invoice?.id}`);
+    expect(invoiceCall?.body).toMatchObject({ expand: ['payments'] });
+
+    const renewal = server.contract.renewSubscription(paid.subscription?.id, { fee: 46 });
+    const event = server.contract.event('invoice.paid', renewal);
+    expect(stripe.billing.toBillingSignal(event.body)).toEqual({
+      kind: 'invoice',
+      invoiceId: renewal.id,
+      subscriptionRef: paid.subscription?.id,
+      paymentId: 'pay_s6',
+      occurredAt: expect.any(Number),
+    });
+    expect(await stripe.billing.fetchInvoice(renewal.id)).toMatchObject({
+      paid: true,
+      billingReason: 'subscription_cycle',
+      amount: 500,
+      fee: 46,
+      currency: 'USD',
+      captureRef: expect.stringMatching(/^pi_/),
+      periodEnd: renewal.lines.data[0].period.end * 1000,
+    });
+    expect(renewal.lines.data[0].period.start * 1000).toBe(firstEnd);
+    const failed = server.contract.renewSubscription(paid.subscription?.id, 'payment_failed');
+    expect(await stripe.billing.fetchInvoice(failed.id)).toMatchObject({ paid: false, amount: 0, fee: 0, captureRef: null });
+    const canceled = server.contract.cancelSubscription(paid.subscription?.id);
+    expect(await stripe.billing.fetchSubscription(canceled.id)).toEqual({
+      id: canceled.id,
+      status: 'canceled',
+      endedAt: canceled.ended_at * 1000,
+    });
+    expect(stripe.billing.toBillingSignal(server.contract.event('customer.subscription.deleted', canceled).body)).toMatchObject({
+      kind: 'subscription_ended',
+      subscriptionRef: canceled.id,
+      endedAt: canceled.ended_at * 1000,
+    });
+    expect(stripe.billing.toBillingSignal(server.contract.event('charge.refunded', {}).body)).toBeNull();
+  });
+
   it('re-queries a paid session with its fee from the balance transaction, and refunds with an idempotency key', async () => {
     const session = await stripe.createCheckout(checkout('pay_s4'));
     const { intent } = server.contract.paySession(session.providerRef, 68);

@@ -2,7 +2,7 @@
 // Writes that must land together are returned as statements for one db.batch(); posting is idempotent by
 // construction (deterministic transaction and entry ids, balances recomputed from the entries).
 
-import { and, asc, desc, eq, gte, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { LedgerTransaction } from '../../domain/payments/ledger';
 import type { EntitlementEffect, PaymentRecord } from '../../domain/payments/processing';
@@ -12,6 +12,7 @@ import type { PaymentState, ProviderName } from '../../domain/payments/types';
 import type { Database } from './client';
 import {
   alerts,
+  auditLog,
   entitlements,
   ledgerBalances,
   ledgerEntries,
@@ -155,6 +156,7 @@ export function toPaymentRecord(row: PaymentRow): PaymentRecord {
     creatorShare: row.creatorShare,
     refundedTotal: row.refundedTotal,
     disputedAmount: row.disputedAmount,
+    disputeStatus: row.disputeStatus ?? null,
   };
 }
 
@@ -167,6 +169,101 @@ export async function unsettledPayments(db: Database, olderThan: number, limit: 
     .orderBy(asc(payments.updatedAt))
     .limit(limit)
     .all();
+}
+
+// ---- subscriptions (Stripe Billing) ----
+
+/** The checkout payment that started a subscription (renewal payments carry the same subscription_ref, later). */
+export async function findSubscriptionCheckout(db: Database, provider: ProviderName, subscriptionRef: string) {
+  return db
+    .select()
+    .from(payments)
+    .where(and(eq(payments.provider, provider), eq(payments.subscriptionRef, subscriptionRef), eq(payments.itemKind, 'subscription')))
+    .orderBy(asc(payments.createdAt))
+    .limit(1)
+    .get();
+}
+
+/** A renewal's payment row; a second insert of the same invoice (same id, same provider_ref) writes nothing. */
+export function insertPaymentStatement(db: Database, row: typeof payments.$inferInsert) {
+  return db.insert(payments).values(row).onConflictDoNothing();
+}
+
+/** Sets when a payment's entitlement ends (the first invoice's period end is known only from the invoice). */
+export function entitlementEndStatement(db: Database, paymentId: string, expiresAt: number) {
+  return db.update(entitlements).set({ expiresAt }).where(eq(entitlements.paymentId, paymentId));
+}
+
+/** A subscription ended: no entitlement of any of its payments runs past `endedAt`. */
+export function endSubscriptionStatement(db: Database, provider: ProviderName, subscriptionRef: string, endedAt: number) {
+  return db
+    .update(entitlements)
+    .set({ expiresAt: endedAt })
+    .where(
+      and(
+        inArray(
+          entitlements.paymentId,
+          db
+            .select({ id: payments.id })
+            .from(payments)
+            .where(and(eq(payments.provider, provider), eq(payments.subscriptionRef, subscriptionRef))),
+        ),
+        or(isNull(entitlements.expiresAt), gt(entitlements.expiresAt, endedAt)),
+      ),
+    );
+}
+
+// ---- refunds (audit trail) ----
+
+export interface RefundAudit {
+  paymentId: string;
+  actorId: string;
+  provider: ProviderName;
+  amount: number;
+  refundedTotal: number;
+  /** Manual: money sent back outside the provider's API (Coinbase Commerce has none); `reference` says where. */
+  manual: boolean;
+  reference: string;
+  now: number;
+}
+
+/** The audit entry of an admin refund, written in the same batch as its ledger posting (one per refunded total). */
+export function refundAuditStatement(db: Database, audit: RefundAudit) {
+  return db
+    .insert(auditLog)
+    .values({
+      id: `aud_refund_${audit.paymentId}_${audit.refundedTotal}`,
+      action: audit.manual ? 'payment.refund_recorded' : 'payment.refunded',
+      actorId: audit.actorId,
+      subjectType: 'payment',
+      subjectId: audit.paymentId,
+      data: {
+        provider: audit.provider,
+        amount: audit.amount,
+        refundedTotal: audit.refundedTotal,
+        manual: audit.manual,
+        reference: audit.reference,
+      },
+      occurredAt: audit.now,
+    })
+    .onConflictDoNothing();
+}
+
+/** Whether a manual refund with this reference was already recorded for the payment (a repeated submit). */
+export async function manualRefundRecorded(db: Database, paymentId: string, reference: string): Promise<boolean> {
+  const row = await db
+    .select({ id: auditLog.id })
+    .from(auditLog)
+    .where(
+      and(
+        eq(auditLog.subjectType, 'payment'),
+        eq(auditLog.subjectId, paymentId),
+        eq(auditLog.action, 'payment.refund_recorded'),
+        sql`json_extract(${auditLog.data}, '$.reference') = ${reference}`,
+      ),
+    )
+    .get();
+  return row !== undefined;
 }
 
 // ---- provider events ----
@@ -287,6 +384,8 @@ export function transitionStatements(db: Database, write: TransitionWrite): Stat
         })
         .onConflictDoNothing(),
     );
+  } else if (write.entitlement?.kind === 'restore') {
+    statements.push(db.update(entitlements).set({ revokedAt: null }).where(eq(entitlements.paymentId, payment.id)));
   } else if (write.entitlement?.kind === 'revoke') {
     statements.push(
       db

@@ -2,7 +2,7 @@
 // reconciliation reports. Amounts are integers in minor units; timestamps epoch ms, like every table.
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import type { LineMemo, TransactionKind } from '../../domain/payments/ledger';
-import type { ItemKind, PaymentState, ProviderName } from '../../domain/payments/types';
+import type { DisputeStatus, ItemKind, PaymentState, ProviderName } from '../../domain/payments/types';
 
 /** A video's prices, set by its creator (or an admin). Kept apart from `videos` so pricing has its own history. */
 export const videoPrices = sqliteTable(
@@ -51,6 +51,8 @@ export const payments = sqliteTable(
     creatorShare: integer('creator_share').notNull().default(0),
     refundedTotal: integer('refunded_total').notNull().default(0),
     disputedAmount: integer('disputed_amount').notNull().default(0),
+    // null: never disputed; open (chargeback posted), won (reinstated) or lost (chargeback final).
+    disputeStatus: text('dispute_status').$type<DisputeStatus>(),
     // The buyer's Idempotency-Key (or one we made): the same key returns the same payment.
     idempotencyKey: text('idempotency_key').notNull(),
     checkoutUrl: text('checkout_url'),

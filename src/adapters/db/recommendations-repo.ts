@@ -65,43 +65,24 @@ export function upsertSignalStatement(db: Database, userId: string, videoId: str
 
 // ---- request path -------------------------------------------------------------------------------------------
 
-export function historyQuery(db: Database, userId: string, limit: number) {
-  return db.select().from(recSignals).where(eq(recSignals.userId, userId)).orderBy(desc(recSignals.lastAt)).limit(limit);
-}
-
-export function trendingQuery(db: Database, region: string, limit: number) {
-  return db
-    .select({ id: recTrending.videoId, score: recTrending.score, viewers: recTrending.viewers })
-    .from(recTrending)
-    .where(eq(recTrending.region, region))
-    .orderBy(desc(recTrending.score), recTrending.videoId)
-    .limit(limit);
-}
-
 /**
- * The best `perVideo` neighbours of each kind of each video (row_number over the primary key's video_id, kind
- * prefix): only what the scoring uses crosses from D1 to the Worker.
+ * The neighbours of each kind of each video ranked by score (row_number over the primary key's video_id, kind
+ * prefix): callers keep the best few, so only what the scoring uses crosses from D1 to the Worker.
  */
-export function neighbourQueries(db: Database, videoIds: readonly string[], kinds: readonly NeighbourKind[], perVideo: number) {
-  return chunk(videoIds, PARAMS_PER_STATEMENT - kinds.length - 1).map((ids) => {
-    const ranked = db
-      .select({
-        videoId: recNeighbours.videoId,
-        kind: recNeighbours.kind,
-        id: recNeighbours.neighbourId,
-        score: recNeighbours.score,
-        rank: sql<number>`row_number() OVER (PARTITION BY ${recNeighbours.videoId}, ${recNeighbours.kind} ORDER BY ${recNeighbours.score} DESC)`.as(
-          'rank',
-        ),
-      })
-      .from(recNeighbours)
-      .where(and(inArray(recNeighbours.videoId, ids), inArray(recNeighbours.kind, [...kinds])))
-      .as('ranked');
-    return db
-      .select({ videoId: ranked.videoId, kind: ranked.kind, id: ranked.id, score: ranked.score })
-      .from(ranked)
-      .where(sql`${ranked.rank} <= ${perVideo}`);
-  });
+function rankedNeighbours(db: Database, ids: string[], kinds: readonly NeighbourKind[]) {
+  return db
+    .select({
+      videoId: recNeighbours.videoId,
+      kind: recNeighbours.kind,
+      id: recNeighbours.neighbourId,
+      score: recNeighbours.score,
+      rank: sql<number>`row_number() OVER (PARTITION BY ${recNeighbours.videoId}, ${recNeighbours.kind} ORDER BY ${recNeighbours.score} DESC)`.as(
+        'rank',
+      ),
+    })
+    .from(recNeighbours)
+    .where(and(inArray(recNeighbours.videoId, ids), inArray(recNeighbours.kind, [...kinds])))
+    .as('ranked');
 }
 
 export function groupNeighbours(rows: { videoId: string; kind: NeighbourKind; id: string; score: number }[]) {
@@ -116,43 +97,97 @@ export function groupNeighbours(rows: { videoId: string; kind: NeighbourKind; id
   return lists;
 }
 
+/**
+ * What a candidate list row carries besides its score, joined in the same statement so that serving needs no
+ * separate round trip for it: the listed video (null columns when the video is not listed) and its swarm health
+ * in the viewer's region (null columns when unknown). Left joins keep every ranked row, so the scores a list is
+ * normalised by are the same whether or not a candidate is still listed.
+ */
+const candidateFacts = {
+  title: videos.title,
+  creatorId: videos.creatorId,
+  creatorName: users.displayName,
+  durationSeconds: videos.durationSeconds,
+  peers: recSwarmHealth.peers,
+  offloadRatio: recSwarmHealth.offloadRatio,
+  quality: recSwarmHealth.quality,
+};
+
+export interface CandidateFactsRow {
+  id: string;
+  title: string | null;
+  creatorId: string | null;
+  creatorName: string | null;
+  durationSeconds: number | null;
+  peers: number | null;
+  offloadRatio: number | null;
+  quality: number | null;
+}
+
+/** Trending in `region` with each entry's facts (see candidateFacts; health in `healthRegion`). */
+export function trendingWithFactsQuery(db: Database, region: string, limit: number, healthRegion: string) {
+  return db
+    .select({ id: recTrending.videoId, score: recTrending.score, ...candidateFacts })
+    .from(recTrending)
+    .leftJoin(videos, and(eq(videos.id, recTrending.videoId), isListed()))
+    .leftJoin(users, eq(users.id, videos.creatorId))
+    .leftJoin(recSwarmHealth, and(eq(recSwarmHealth.videoId, recTrending.videoId), eq(recSwarmHealth.region, healthRegion)))
+    .where(eq(recTrending.region, region))
+    .orderBy(desc(recTrending.score), recTrending.videoId)
+    .limit(limit);
+}
+
+/** neighbourQueries with each neighbour's facts (see candidateFacts; health in `healthRegion`). */
+export function neighboursWithFactsQueries(
+  db: Database,
+  videoIds: readonly string[],
+  kinds: readonly NeighbourKind[],
+  perVideo: number,
+  healthRegion: string,
+) {
+  return chunk(videoIds, PARAMS_PER_STATEMENT - kinds.length - 2).map((ids) => {
+    const ranked = rankedNeighbours(db, ids, kinds);
+    return db
+      .select({ videoId: ranked.videoId, kind: ranked.kind, id: ranked.id, score: ranked.score, ...candidateFacts })
+      .from(ranked)
+      .leftJoin(videos, and(eq(videos.id, ranked.id), isListed()))
+      .leftJoin(users, eq(users.id, videos.creatorId))
+      .leftJoin(recSwarmHealth, and(eq(recSwarmHealth.videoId, ranked.id), eq(recSwarmHealth.region, healthRegion)))
+      .where(sql`${ranked.rank} <= ${perVideo}`);
+  });
+}
+
+/** The facts of listed videos among `ids` (for candidates that came without them), in one round trip. */
+export async function candidateFactsOf(db: Database, ids: readonly string[], healthRegion: string): Promise<CandidateFactsRow[]> {
+  const statements = chunk([...new Set(ids)], PARAMS_PER_STATEMENT - 3).map((part) =>
+    db
+      .select({ id: videos.id, ...candidateFacts })
+      .from(videos)
+      .innerJoin(users, eq(users.id, videos.creatorId))
+      .leftJoin(recSwarmHealth, and(eq(recSwarmHealth.videoId, videos.id), eq(recSwarmHealth.region, healthRegion)))
+      .where(and(inArray(videos.id, part), isListed())),
+  );
+  if (statements.length === 0) return [];
+  return (await db.batch(statements as [(typeof statements)[number]])).flat();
+}
+
+/** The viewer's most recent signals, with the title of each video that is listed (for explanations). */
+export function historyWithTitlesQuery(db: Database, userId: string, limit: number) {
+  return db
+    .select({ signal: recSignals, title: videos.title })
+    .from(recSignals)
+    .leftJoin(videos, and(eq(videos.id, recSignals.videoId), isListed()))
+    .where(eq(recSignals.userId, userId))
+    .orderBy(desc(recSignals.lastAt))
+    .limit(limit);
+}
+
 export interface ListedVideo {
   id: string;
   title: string;
   creatorId: string;
   creatorName: string;
   durationSeconds: number | null;
-}
-
-/** Listed (public) videos among `ids`, for eligibility, diversity, explanation titles and the answer itself. */
-export function listedVideosQueries(db: Database, ids: readonly string[]) {
-  return chunk(ids, PARAMS_PER_STATEMENT - 1).map((part) =>
-    db
-      .select({
-        id: videos.id,
-        title: videos.title,
-        creatorId: videos.creatorId,
-        creatorName: users.displayName,
-        durationSeconds: videos.durationSeconds,
-      })
-      .from(videos)
-      .innerJoin(users, eq(users.id, videos.creatorId))
-      .where(and(inArray(videos.id, part), isListed())),
-  );
-}
-
-export function swarmHealthQueries(db: Database, ids: readonly string[], region: string) {
-  return chunk(ids, PARAMS_PER_STATEMENT - 1).map((part) =>
-    db
-      .select({
-        videoId: recSwarmHealth.videoId,
-        peers: recSwarmHealth.peers,
-        offloadRatio: recSwarmHealth.offloadRatio,
-        quality: recSwarmHealth.quality,
-      })
-      .from(recSwarmHealth)
-      .where(and(eq(recSwarmHealth.region, region), inArray(recSwarmHealth.videoId, part))),
-  );
 }
 
 /** Videos sharing a tag or the creator with `videoId` (candidates for a video not yet precomputed). */

@@ -199,3 +199,4 @@ export * from './analytics-schema';
 export * from './ipfs-schema';
 export * from './payments-schema';
 export * from './recommendations-schema';
+export * from './upload-schema';

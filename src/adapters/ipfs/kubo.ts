@@ -90,6 +90,78 @@ export class KuboNode {
     });
   }
 
+  /**
+   * Adds one file streamed from `body` (`bytes` long; not pinned) with a hand-built multipart request to
+   * /api/v0/add (https://docs.ipfs.tech/reference/kubo/rpc/#api-v0-add): the bytes go from the source stream
+   * to the node as they arrive, never held whole in the Worker, and the node hashes while they are still on
+   * the wire. The client's `add` would first gather the file into a Blob and a FormData.
+   */
+  addStream(body: ReadableStream<Uint8Array>, bytes: number): Promise<AddedFile> {
+    return this.call('add', async () => {
+      const boundary = `vibestream-${crypto.randomUUID()}`;
+      const encoder = new TextEncoder();
+      const head = encoder.encode(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="file"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      );
+      const tail = encoder.encode(`\r\n--${boundary}--\r\n`);
+      const reader = body.getReader();
+      let sent = 0;
+      const multipart = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(head);
+        },
+        async pull(controller) {
+          const next = await reader.read();
+          if (next.done) {
+            if (sent !== bytes) controller.error(new Error(`the source ended after ${sent} of ${bytes} bytes`));
+            else {
+              controller.enqueue(tail);
+              controller.close();
+            }
+            return;
+          }
+          sent += next.value.byteLength;
+          controller.enqueue(next.value);
+        },
+        cancel(reason) {
+          return reader.cancel(reason);
+        },
+      });
+      const url = new URL(`${this.config.url.replace(/\/$/, '')}/api/v0/add`);
+      for (const [name, value] of Object.entries(KUBO_DEFAULT_ADD_PARAMS)) url.searchParams.set(name, value);
+      const length = head.byteLength + bytes + tail.byteLength;
+      // A known length lets the runtime send Content-Length instead of chunked encoding.
+      const fixed = typeof FixedLengthStream === 'function' ? new FixedLengthStream(length) : undefined;
+      if (fixed) void multipart.pipeTo(fixed.writable).catch(() => {});
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'Content-Type': `multipart/form-data; boundary=${boundary}`,
+          ...(this.config.authorization ? { Authorization: this.config.authorization } : {}),
+        },
+        body: fixed ? fixed.readable : multipart,
+        signal: this.signal(4),
+        ...(fixed ? {} : { duplex: 'half' }),
+      } as RequestInit);
+      const text = await response.text();
+      if (!response.ok) {
+        let message = text.slice(0, 500);
+        try {
+          message = (JSON.parse(text) as { Message?: string }).Message ?? message;
+        } catch {
+          // not JSON: keep the text
+        }
+        throw new Error(`${response.status} ${message}`);
+      }
+      // NDJSON, one object per added entry; a single file yields one line. Kubo reports an error that happens
+      // after the headers were sent in the X-Stream-Error trailer, seen here as a missing Hash.
+      const lines = text.split('\n').filter((line) => line.trim() !== '');
+      const last = lines.length > 0 ? (JSON.parse(lines[lines.length - 1] as string) as { Hash?: string; Size?: string }) : {};
+      if (!last.Hash) throw new Error(`no CID in the answer: ${text.slice(0, 200)}`);
+      return { cid: CID.parse(last.Hash).toString(), dagBytes: Number(last.Size ?? 0) };
+    });
+  }
+
   /** Stores one dag-pb block (a directory node) and returns its CIDv0. */
   putDagPbBlock(bytes: Uint8Array): Promise<string> {
     return this.call('block/put', async () => {

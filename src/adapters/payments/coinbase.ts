@@ -63,6 +63,7 @@ const EVENT_STATE: Record<string, PaymentState> = {
 
 export class CoinbaseProvider implements PaymentProvider {
   readonly name = 'coinbase' as const;
+  readonly refundsThroughApi = false;
   private readonly baseUrl: string;
   private readonly fetchImpl: FetchLike;
 

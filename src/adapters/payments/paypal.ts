@@ -105,6 +105,7 @@ const money = (value: { value?: string; currencyCode?: string } | undefined, fal
 
 export class PaypalProvider implements PaymentProvider {
   readonly name = 'paypal' as const;
+  readonly refundsThroughApi = true;
   readonly client: Client;
   private readonly orders: OrdersController;
   private readonly payments: PaymentsController;
@@ -305,15 +306,29 @@ export class PaypalProvider implements PaymentProvider {
           refundedTotal: minor(total),
         };
       }
-      case 'CUSTOMER.DISPUTE.CREATED': {
+      case 'CUSTOMER.DISPUTE.CREATED':
+      case 'CUSTOMER.DISPUTE.RESOLVED': {
         const transaction = resource.disputed_transactions?.[0] ?? {};
+        // Customer Disputes v1 dispute_outcome.outcome_code: the seller keeps the money when the dispute is
+        // resolved in its favour, denied or canceled by the buyer; any other outcome refunds the buyer.
+        const outcome = String(resource.dispute_outcome?.outcome_code ?? '');
+        const status =
+          event.event_type === 'CUSTOMER.DISPUTE.CREATED'
+            ? ('open' as const)
+            : ['RESOLVED_SELLER_FAVOUR', 'CANCELED_BY_BUYER', 'DENIED'].includes(outcome)
+              ? ('won' as const)
+              : ['RESOLVED_BUYER_FAVOUR', 'RESOLVED_WITH_PAYOUT', 'ACCEPTED'].includes(outcome)
+                ? ('lost' as const)
+                : null;
+        if (!status) return null;
         return {
           ...base,
           paymentId: transaction.custom ?? null,
           providerRef: null,
           captureRef: transaction.seller_transaction_id,
-          target: 'disputed',
+          target: status === 'won' ? 'captured' : 'disputed',
           disputedAmount: minor(resource.dispute_amount),
+          disputeStatus: status,
         };
       }
       default:

@@ -2,6 +2,7 @@
 // reconciliation cron speak only this; swapping Coinbase Commerce charges for another crypto rail (Coinbase
 // documents the Charge API as deprecated in favour of Payment Links) means writing one more adapter.
 import type { ProviderMovement } from '../../domain/payments/reconciliation';
+import type { BillingSignal, InvoiceFigures, SubscriptionView } from '../../domain/payments/subscriptions';
 import type { PaymentSignal, PricedItem, ProviderName } from '../../domain/payments/types';
 
 export interface CheckoutRequest {
@@ -33,6 +34,11 @@ export interface PaymentLookup {
 
 export interface PaymentProvider {
   readonly name: ProviderName;
+  /**
+   * false: the provider has no refund API (Coinbase Commerce). Refunds are sent by hand and recorded as manual
+   * (routes/payments.ts), and reconciliation compares only captures, since the provider reports no refunds.
+   */
+  readonly refundsThroughApi: boolean;
   createCheckout(request: CheckoutRequest): Promise<CheckoutResult>;
   /** Verifies the signature over the raw body (and its age); throws WebhookRejected. Never parses before verifying. */
   verifyWebhook(rawBody: string, headers: Headers, nowMs: number): Promise<VerifiedWebhook>;
@@ -45,6 +51,16 @@ export interface PaymentProvider {
   refund(payment: PaymentLookup, amount: number, idempotencyKey: string): Promise<{ refundId: string }>;
   /** Money movements (charges/captures, refunds) the provider recorded in [fromMs, toMs). */
   listMovements(fromMs: number, toMs: number): Promise<ProviderMovement[]>;
+  /** Providers with recurring billing (Stripe Billing): renewal and cancellation events. */
+  readonly billing?: RecurringBilling;
+}
+
+export interface RecurringBilling {
+  /** The billing event a verified webhook reports (invoice paid/failed, subscription ended), or null. */
+  toBillingSignal(rawBody: string): BillingSignal | null;
+  /** Re-query: the invoice as the provider has it now, with the fee of the charge that paid it. */
+  fetchInvoice(invoiceId: string): Promise<InvoiceFigures>;
+  fetchSubscription(subscriptionId: string): Promise<SubscriptionView>;
 }
 
 /** The provider answered with an error or could not be reached. `status` 0 means no answer at all. */

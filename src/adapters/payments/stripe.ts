@@ -5,6 +5,7 @@
 // contract server). Every create carries an Idempotency-Key.
 import Stripe from 'stripe';
 import type { ProviderMovement } from '../../domain/payments/reconciliation';
+import type { BillingSignal, InvoiceFigures, SubscriptionView } from '../../domain/payments/subscriptions';
 import type { PaymentSignal, PaymentState } from '../../domain/payments/types';
 import {
   type CheckoutRequest,
@@ -13,6 +14,7 @@ import {
   type PaymentLookup,
   type PaymentProvider,
   ProviderError,
+  type RecurringBilling,
   type VerifiedWebhook,
   WEBHOOK_TOLERANCE_SECONDS,
   WebhookRejected,
@@ -31,9 +33,24 @@ export interface StripeOptions {
 type Expandable<T> = string | T | null | undefined;
 const idOf = (value: Expandable<{ id: string }>) => (typeof value === 'string' ? value : (value?.id ?? null));
 
+/** Dispute fees from a dispute's balance transactions: withdrawn (positive fees) and given back (negative). */
+function disputeFees(object: Record<string, any>): { withdrawn: number; returned: number } {
+  const fees = ((object.balance_transactions ?? []) as { fee?: number }[]).map((tx) => tx.fee ?? 0);
+  return {
+    withdrawn: fees.filter((fee) => fee > 0).reduce((sum, fee) => sum + fee, 0),
+    returned: -fees.filter((fee) => fee < 0).reduce((sum, fee) => sum + fee, 0),
+  };
+}
+
 export class StripeProvider implements PaymentProvider {
   readonly name = 'stripe' as const;
+  readonly refundsThroughApi = true;
   readonly client: Stripe;
+  readonly billing: RecurringBilling = {
+    toBillingSignal: (rawBody) => this.toBillingSignal(rawBody),
+    fetchInvoice: (invoiceId) => this.fetchInvoice(invoiceId),
+    fetchSubscription: (subscriptionId) => this.fetchSubscription(subscriptionId),
+  };
   private readonly webhookSecret: string;
 
   constructor(options: StripeOptions) {
@@ -156,16 +173,23 @@ export class StripeProvider implements PaymentProvider {
           refundedTotal: object.amount_refunded,
         };
       case 'charge.dispute.created':
-      case 'charge.dispute.funds_withdrawn': {
-        const fees = (object.balance_transactions ?? []) as { fee?: number }[];
+      case 'charge.dispute.funds_withdrawn':
+      case 'charge.dispute.closed': {
+        // Inquiries ("warning_*" statuses) move no money; Stripe opens a real dispute if the bank escalates.
+        if (String(object.status ?? '').startsWith('warning_')) return null;
+        const fees = disputeFees(object);
+        const status = event.type === 'charge.dispute.closed' ? object.status : 'open';
+        if (event.type === 'charge.dispute.closed' && status !== 'won' && status !== 'lost') return null;
         return {
           ...base,
           paymentId: object.metadata?.paymentId ?? null,
           providerRef: null,
           captureRef: idOf(object.payment_intent) ?? undefined,
-          target: 'disputed',
+          target: status === 'won' ? 'captured' : 'disputed',
           disputedAmount: object.amount,
-          disputeFee: fees.reduce((sum, tx) => sum + (tx.fee ?? 0), 0),
+          disputeFee: fees.withdrawn,
+          disputeStatus: status,
+          ...(status === 'won' ? { disputeFeeReturned: fees.returned } : {}),
         };
       }
       default:
@@ -182,11 +206,44 @@ export class StripeProvider implements PaymentProvider {
 
   async fetchPayment(payment: PaymentLookup): Promise<PaymentSignal> {
     if (!payment.providerRef) throw new ProviderError('stripe', 0, 'no_reference', `payment ${payment.id} has no Stripe session`);
+    // A subscription renewal's payment is its invoice (domain/payments/subscriptions.ts).
+    if (payment.providerRef.startsWith('in_')) {
+      const figures = await this.fetchInvoice(payment.providerRef);
+      return {
+        provider: 'stripe',
+        paymentId: payment.id,
+        providerRef: figures.invoiceId,
+        target: figures.paid ? 'captured' : 'failed',
+        occurredAt: figures.paidAt ?? Date.now(),
+        ...(figures.paid ? { amount: figures.amount, currency: figures.currency, fee: figures.fee } : {}),
+        captureRef: figures.captureRef ?? undefined,
+        subscriptionRef: figures.subscriptionRef ?? undefined,
+        ...(figures.periodEnd !== null ? { periodEnd: figures.periodEnd } : {}),
+      };
+    }
     const session = await this.call('retrieve checkout session', () =>
       this.client.checkout.sessions.retrieve(payment.providerRef as string, {
         expand: ['payment_intent.latest_charge.balance_transaction'],
       }),
     );
+    // A subscription checkout is paid by the subscription's first invoice, not a session payment intent.
+    const invoiceId = idOf(session.invoice as Expandable<{ id: string }>);
+    if (session.mode === 'subscription' && session.payment_status === 'paid' && invoiceId) {
+      const figures = await this.fetchInvoice(invoiceId);
+      return {
+        provider: 'stripe',
+        paymentId: payment.id,
+        providerRef: session.id,
+        target: 'captured',
+        occurredAt: (session.created ?? 0) * 1000,
+        amount: figures.amount,
+        currency: figures.currency,
+        fee: figures.fee,
+        captureRef: figures.captureRef ?? undefined,
+        subscriptionRef: idOf(session.subscription) ?? undefined,
+        ...(figures.periodEnd !== null ? { periodEnd: figures.periodEnd } : {}),
+      };
+    }
     const intent = typeof session.payment_intent === 'object' ? session.payment_intent : null;
     const charge = intent && typeof intent.latest_charge === 'object' ? intent.latest_charge : null;
     const balance = charge && typeof charge.balance_transaction === 'object' ? charge.balance_transaction : null;
@@ -204,7 +261,6 @@ export class StripeProvider implements PaymentProvider {
         ? {
             amount: session.amount_total ?? 0,
             currency: (session.currency ?? payment.currency).toUpperCase(),
-            // Subscriptions are paid through an invoice, not a session payment intent; their fee is not read here.
             fee: balance?.fee ?? 0,
             captureRef: intent?.id ?? idOf(session.subscription) ?? undefined,
             refundedTotal: charge?.amount_refunded ?? 0,
@@ -212,6 +268,71 @@ export class StripeProvider implements PaymentProvider {
         : {}),
       subscriptionRef: idOf(session.subscription) ?? undefined,
     };
+  }
+
+  toBillingSignal(rawBody: string): BillingSignal | null {
+    const event = JSON.parse(rawBody) as { type: string; created: number; data: { object: Record<string, any> } };
+    const object = event.data.object;
+    const occurredAt = event.created * 1000;
+    switch (event.type) {
+      case 'invoice.paid':
+      case 'invoice.payment_failed': {
+        // Since API 2025-03-31 the subscription is under parent.subscription_details (was invoice.subscription).
+        const details = object.parent?.subscription_details ?? null;
+        const subscriptionRef = idOf(details?.subscription ?? object.subscription);
+        if (!subscriptionRef) return null;
+        return { kind: 'invoice', invoiceId: object.id, subscriptionRef, paymentId: details?.metadata?.paymentId ?? null, occurredAt };
+      }
+      case 'customer.subscription.deleted':
+        return {
+          kind: 'subscription_ended',
+          subscriptionRef: object.id,
+          paymentId: object.metadata?.paymentId ?? null,
+          endedAt: (object.ended_at ?? event.created) * 1000,
+          occurredAt,
+        };
+      default:
+        return null;
+    }
+  }
+
+  async fetchInvoice(invoiceId: string): Promise<InvoiceFigures> {
+    // `payments` is includable only on request; the paying intent's charge carries the fee (two calls, as
+    // expand stops at four levels).
+    const invoice = await this.call('retrieve invoice', () => this.client.invoices.retrieve(invoiceId, { expand: ['payments'] }));
+    const paying =
+      invoice.payments?.data.find((entry) => entry.status === 'paid' && entry.is_default) ??
+      invoice.payments?.data.find((entry) => entry.status === 'paid');
+    const intentId = idOf(paying?.payment.payment_intent as Expandable<{ id: string }>);
+    let fee = 0;
+    if (intentId) {
+      const intent = await this.call('retrieve payment intent', () =>
+        this.client.paymentIntents.retrieve(intentId, { expand: ['latest_charge.balance_transaction'] }),
+      );
+      const charge = typeof intent.latest_charge === 'object' ? intent.latest_charge : null;
+      const balance = charge && typeof charge.balance_transaction === 'object' ? charge.balance_transaction : null;
+      fee = balance?.fee ?? 0;
+    }
+    const details = invoice.parent?.subscription_details ?? null;
+    const periodEnds = invoice.lines.data.map((line) => line.period?.end).filter((end): end is number => typeof end === 'number');
+    return {
+      invoiceId: invoice.id as string,
+      paid: invoice.status === 'paid',
+      billingReason: invoice.billing_reason ?? null,
+      subscriptionRef: idOf(details?.subscription),
+      paymentId: details?.metadata?.paymentId ?? null,
+      amount: invoice.amount_paid,
+      currency: invoice.currency.toUpperCase(),
+      fee,
+      captureRef: intentId,
+      periodEnd: periodEnds.length > 0 ? Math.max(...periodEnds) * 1000 : null,
+      paidAt: invoice.status_transitions?.paid_at ? invoice.status_transitions.paid_at * 1000 : null,
+    };
+  }
+
+  async fetchSubscription(subscriptionId: string): Promise<SubscriptionView> {
+    const subscription = await this.call('retrieve subscription', () => this.client.subscriptions.retrieve(subscriptionId));
+    return { id: subscription.id, status: subscription.status, endedAt: subscription.ended_at ? subscription.ended_at * 1000 : null };
   }
 
   async refund(payment: PaymentLookup, amount: number, idempotencyKey: string): Promise<{ refundId: string }> {

@@ -17,7 +17,7 @@ export interface LedgerLine {
   memo: LineMemo;
 }
 
-export type TransactionKind = 'capture' | 'refund' | 'chargeback';
+export type TransactionKind = 'capture' | 'refund' | 'chargeback' | 'reinstatement';
 
 export interface LedgerTransaction {
   id: string;
@@ -120,6 +120,29 @@ export function chargebackPosting(
     { account: accounts.chargebackFees(ctx.provider), amount: disputeFee, memo: 'dispute_fee' },
   ];
   return transaction(ctx, 'chargeback', `${ctx.paymentId}:chargeback`, lines);
+}
+
+/**
+ * A won dispute: the chargeback's mirror image. The disputed amount comes back to clearing (memo "chargeback",
+ * so reports net it against the chargeback), platform and creator get back exactly the parts the chargeback
+ * took (same cumulative formula), and whatever dispute fee the provider returned leaves the expense account.
+ */
+export function reinstatementPosting(
+  ctx: PostingContext,
+  payment: { gross: number; creatorShare: number; refundedTotal: number },
+  disputed: number,
+  feeReturned: number,
+): LedgerTransaction {
+  if (disputed < 0 || feeReturned < 0) throw new RangeError('negative reinstatement');
+  const creatorPart = creatorRefundPart(payment.creatorShare, payment.gross, payment.refundedTotal, payment.refundedTotal + disputed);
+  const lines: LedgerLine[] = [
+    { account: accounts.clearing(ctx.provider), amount: disputed, memo: 'chargeback' },
+    { account: accounts.platformRevenue, amount: -(disputed - creatorPart), memo: 'platform' },
+    { account: accounts.creatorPayable(ctx.creatorId), amount: -creatorPart, memo: 'creator' },
+    { account: accounts.clearing(ctx.provider), amount: feeReturned, memo: 'dispute_fee' },
+    { account: accounts.chargebackFees(ctx.provider), amount: -feeReturned, memo: 'dispute_fee' },
+  ];
+  return transaction(ctx, 'reinstatement', `${ctx.paymentId}:reinstatement`, lines);
 }
 
 function transaction(ctx: PostingContext, kind: TransactionKind, id: string, lines: LedgerLine[]): LedgerTransaction {

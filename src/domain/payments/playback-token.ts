@@ -10,6 +10,11 @@ export const PLAYBACK_TOKEN_TTL_SECONDS = 600;
 export interface PlaybackClaims {
   userId: string;
   videoId: string;
+  /**
+   * Issued to the video's creator or an admin (no entitlement behind it). The edge re-checks the entitlement, or
+   * for editor tokens the role, on every playlist request (workers/playback-access.ts).
+   */
+  editor?: boolean;
 }
 
 export async function issuePlaybackToken(
@@ -21,7 +26,16 @@ export async function issuePlaybackToken(
   const iat = Math.floor(nowMs / 1000);
   const exp = iat + ttlSeconds;
   const token = await sign(
-    { userId: claims.userId, videoId: claims.videoId, iss: ISSUER, aud: PLAYBACK_AUDIENCE, iat, nbf: iat, exp },
+    {
+      userId: claims.userId,
+      videoId: claims.videoId,
+      editor: claims.editor === true,
+      iss: ISSUER,
+      aud: PLAYBACK_AUDIENCE,
+      iat,
+      nbf: iat,
+      exp,
+    },
     secret,
     'HS256',
   );
@@ -35,7 +49,7 @@ export async function verifyPlaybackToken(
   try {
     const payload = await verify(token, secret, { alg: 'HS256', iss: ISSUER, aud: PLAYBACK_AUDIENCE });
     if (typeof payload.userId !== 'string' || typeof payload.videoId !== 'string') return { ok: false, reason: 'invalid' };
-    return { ok: true, claims: { userId: payload.userId, videoId: payload.videoId } };
+    return { ok: true, claims: { userId: payload.userId, videoId: payload.videoId, editor: payload.editor === true } };
   } catch (error) {
     return { ok: false, reason: error instanceof Error && error.name === 'JwtTokenExpired' ? 'expired' : 'invalid' };
   }

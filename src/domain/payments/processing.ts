@@ -10,9 +10,10 @@ import {
   type PostingContext,
   type RevenueSplit,
   refundPosting,
+  reinstatementPosting,
 } from './ledger';
 import { planTransition } from './state-machine';
-import type { ItemKind, PaymentSignal, PaymentState, ProviderName } from './types';
+import type { DisputeStatus, ItemKind, PaymentSignal, PaymentState, ProviderName } from './types';
 
 export interface PaymentRecord {
   id: string;
@@ -29,9 +30,11 @@ export interface PaymentRecord {
   creatorShare: number;
   refundedTotal: number;
   disputedAmount: number;
+  disputeStatus: DisputeStatus | null;
 }
 
-export type EntitlementEffect = { kind: 'grant'; periodEnd: number | null } | { kind: 'revoke' } | null;
+/** `restore` undoes a revocation (a dispute won): the same entitlement row, in force again. */
+export type EntitlementEffect = { kind: 'grant'; periodEnd: number | null } | { kind: 'revoke' } | { kind: 'restore' } | null;
 
 export type ProcessingResult =
   | { kind: 'ignore'; reason: string }
@@ -48,7 +51,13 @@ export type ProcessingResult =
 
 export function applySignal(payment: PaymentRecord, signal: PaymentSignal, split: RevenueSplit = DEFAULT_REVENUE_SPLIT): ProcessingResult {
   const plan = planTransition(
-    { state: payment.state, amount: payment.capturedAmount, refundedTotal: payment.refundedTotal, disputedAmount: payment.disputedAmount },
+    {
+      state: payment.state,
+      amount: payment.capturedAmount,
+      refundedTotal: payment.refundedTotal,
+      disputedAmount: payment.disputedAmount,
+      disputeStatus: payment.disputeStatus,
+    },
     signal,
   );
   if (plan.kind !== 'apply') return plan;
@@ -97,7 +106,26 @@ export function applySignal(payment: PaymentRecord, signal: PaymentSignal, split
         ),
       );
       next.disputedAmount = Math.min(disputed, next.capturedAmount - next.refundedTotal);
+      next.disputeStatus = signal.disputeStatus === 'lost' ? 'lost' : 'open';
       entitlement = { kind: 'revoke' };
+    } else if (step === 'reinstated') {
+      transactions.push(
+        reinstatementPosting(
+          ctx,
+          { gross: next.capturedAmount, creatorShare: next.creatorShare, refundedTotal: next.refundedTotal },
+          next.disputedAmount,
+          signal.disputeFeeReturned ?? 0,
+        ),
+      );
+      next.disputedAmount = 0;
+      next.disputeStatus = 'won';
+      // Back where it was before the dispute: a partial refund had already ended the entitlement.
+      next.state = next.refundedTotal > 0 ? 'refunded' : 'captured';
+      entitlement = next.state === 'captured' ? { kind: 'restore' } : null;
+      continue;
+    } else if (step === 'dispute_lost') {
+      next.disputeStatus = 'lost';
+      continue;
     }
     next.state = step;
   }
@@ -108,6 +136,7 @@ export function applySignal(payment: PaymentRecord, signal: PaymentSignal, split
     creatorShare: next.creatorShare,
     refundedTotal: next.refundedTotal,
     disputedAmount: next.disputedAmount,
+    disputeStatus: next.disputeStatus,
   };
   return { kind: 'apply', state: next.state, changes, transactions, entitlement, anomaly };
 }

@@ -26,6 +26,9 @@ export interface PricedItem {
   description: string;
 }
 
+export const DISPUTE_STATUSES = ['open', 'won', 'lost'] as const;
+export type DisputeStatus = (typeof DISPUTE_STATUSES)[number];
+
 export const PAYMENT_STATES = ['created', 'pending', 'authorized', 'captured', 'failed', 'refunded', 'disputed'] as const;
 export type PaymentState = (typeof PAYMENT_STATES)[number];
 
@@ -53,6 +56,13 @@ export interface PaymentSignal {
   disputedAmount?: number;
   /** Provider's dispute fee (Stripe charges one per chargeback). */
   disputeFee?: number;
+  /**
+   * Dispute events: where the dispute stands. `won` (Stripe `charge.dispute.closed` with status won, PayPal
+   * CUSTOMER.DISPUTE.RESOLVED in the seller's favour) gives the money back; `lost` keeps the chargeback.
+   */
+  disputeStatus?: DisputeStatus;
+  /** A won dispute: the part of the dispute fee the provider gave back with the funds (0 when it keeps it). */
+  disputeFeeReturned?: number;
   /** Stripe Billing: the subscription the checkout started, and the end of the paid period. */
   subscriptionRef?: string;
   periodEnd?: number;

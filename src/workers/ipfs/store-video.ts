@@ -33,7 +33,11 @@ export const MASTER_PLAYLIST = 'master.m3u8';
 // D1 allows 100 bound parameters per statement and batches of many statements; 50 upserts per batch keeps a
 // 5,000-segment video at ~100 round trips.
 const FILE_ROWS_PER_BATCH = 50;
-const FILES_IN_FLIGHT = 4;
+// Files uploaded at once, in a sliding window (a new one starts as soon as any finishes): enough to overlap
+// R2 reads, transfers and the nodes' hashing; each file is held in the Worker's memory (128 MB) while it is
+// in flight, so the window also stops growing at IN_FLIGHT_BYTES of segments.
+const FILES_IN_FLIGHT = 6;
+const IN_FLIGHT_BYTES = 48 * 1024 * 1024;
 
 export class StorageJobError extends Error {}
 
@@ -59,14 +63,73 @@ export async function probeNodes(nodes: KuboNode[]): Promise<{ name: string; hea
   );
 }
 
-async function readR2File(env: Env, videoId: string, path: string): Promise<Uint8Array> {
+async function readR2File(env: Env, videoId: string, path: string): Promise<{ body: Blob; bytes: number }> {
   const object = await getVideoFile(env.UPLOADS, videoId, path);
   if (!object) throw new StorageJobError(`"${path}" is missing in R2`);
-  return new Uint8Array(await object.arrayBuffer());
+  // A Blob goes into the multipart body as it is; bytes would be copied into one first.
+  const body = await object.blob();
+  return { body, bytes: body.size };
+}
+
+/**
+ * Runs `work` over `items` with at most `limit` in flight and at most `budget` of their `weight` (the first
+ * always starts), starting the next as soon as one finishes; results in input order. Stops at the first error.
+ */
+export async function inWindow<T, R>(
+  items: readonly T[],
+  limit: number,
+  budget: number,
+  weight: (item: T) => number,
+  work: (item: T) => Promise<R>,
+  onDone?: (result: R, index: number) => Promise<void> | void,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let inFlight = 0;
+  let held = 0;
+  let failed: unknown;
+  let failedOnce = false;
+  await new Promise<void>((resolve, reject) => {
+    const pump = () => {
+      if (failedOnce) return;
+      if (next >= items.length && inFlight === 0) {
+        resolve();
+        return;
+      }
+      while (next < items.length && inFlight < limit && (inFlight === 0 || held + weight(items[next] as T) <= budget)) {
+        const index = next++;
+        const item = items[index] as T;
+        const w = weight(item);
+        inFlight += 1;
+        held += w;
+        work(item)
+          .then(async (result) => {
+            results[index] = result;
+            await onDone?.(result, index);
+          })
+          .then(
+            () => {
+              inFlight -= 1;
+              held -= w;
+              pump();
+            },
+            (error: unknown) => {
+              if (!failedOnce) {
+                failedOnce = true;
+                failed = error;
+                reject(failed);
+              }
+            },
+          );
+      }
+    };
+    pump();
+  });
+  return results;
 }
 
 /** Adds the same bytes to every target node; every node must answer the same CID. */
-async function addEverywhere(targets: KuboNode[], bytes: Uint8Array, path: string) {
+async function addEverywhere(targets: KuboNode[], bytes: Uint8Array | Blob, path: string) {
   const added = await Promise.all(targets.map((node) => node.add(bytes)));
   const first = added[0];
   if (!first) throw new StorageJobError('no target node');
@@ -117,28 +180,32 @@ export async function replicateVideo(
   const hasMaster = (await env.UPLOADS.head(`videos/${videoId}/${MASTER_PLAYLIST}`)) !== null;
   const entries: StoredEntry[] = [];
   const cidOf = new Map<string, string>();
-  let pending = [];
+  let pending: ReturnType<typeof upsertFileStatement>[] = [];
   const paths = packagePaths(manifest, hasMaster);
-  // A few files in flight at once overlap R2 reads, uploads and the nodes' hashing; more would only hold
-  // more segments in the Worker's memory (128 MB) at a time.
-  for (let first = 0; first < paths.length; first += FILES_IN_FLIGHT) {
-    const added = await Promise.all(
-      paths.slice(first, first + FILES_IN_FLIGHT).map(async (path) => {
-        const bytes = await readR2File(env, videoId, path);
-        return { path, bytes: bytes.byteLength, ...(await addEverywhere(targets, bytes, path)) };
-      }),
-    );
-    for (const file of added) {
-      entries.push({ path: file.path, cid: file.cid, dagBytes: file.dagBytes });
-      cidOf.set(file.path, file.cid);
+  const declaredBytes = new Map(manifestFiles(manifest).map((file) => [file.path, file.bytes]));
+  const added = await inWindow(
+    paths,
+    FILES_IN_FLIGHT,
+    IN_FLIGHT_BYTES,
+    (path) => declaredBytes.get(path) ?? 0,
+    async (path) => {
+      const file = await readR2File(env, videoId, path);
+      return { path, bytes: file.bytes, ...(await addEverywhere(targets, file.body, path)) };
+    },
+    async (file) => {
       pending.push(
         upsertFileStatement(db, { videoId, path: file.path, cid: file.cid, bytes: file.bytes, dagBytes: file.dagBytes, storedAt: now }),
       );
-    }
-    if (pending.length >= FILE_ROWS_PER_BATCH) {
-      await db.batch(pending as [(typeof pending)[number], ...typeof pending]);
-      pending = [];
-    }
+      if (pending.length >= FILE_ROWS_PER_BATCH) {
+        const batch = pending;
+        pending = [];
+        await db.batch(batch as [(typeof batch)[number], ...typeof batch]);
+      }
+    },
+  );
+  for (const file of added) {
+    entries.push({ path: file.path, cid: file.cid, dagBytes: file.dagBytes });
+    cidOf.set(file.path, file.cid);
   }
   // The manifest players fetch names every segment's CID, and is itself part of the stored directory.
   const served = withCids(manifest, cidOf);

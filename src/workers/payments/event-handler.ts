@@ -6,6 +6,7 @@ import { loadPaymentEvent, paymentEventOutcomeStatement } from '../../adapters/d
 import type { EventHandler } from '../events/handlers';
 import { signalStatements } from './apply-signal';
 import { paymentProvider } from './providers';
+import { billingStatements } from './subscriptions';
 
 export const paymentEventHandler: EventHandler = {
   name: 'payment-state',
@@ -18,6 +19,11 @@ export const paymentEventHandler: EventHandler = {
     const provider = paymentProvider(env, stored.provider);
     // Retried with backoff until the provider is configured again (then dead-lettered for operators).
     if (!provider) throw new Error(`${stored.provider} is not configured`);
+    const billing = provider.billing?.toBillingSignal(stored.rawBody);
+    if (provider.billing && billing) {
+      const result = await billingStatements(db, provider, provider.billing, billing, now);
+      return [...result.statements, paymentEventOutcomeStatement(db, stored.id, result.payment?.id ?? null, result.outcome, now)];
+    }
     const signal = provider.toSignal(stored.rawBody);
     if (!signal) return [paymentEventOutcomeStatement(db, stored.id, null, `ignored: ${stored.type} changes no payment`, now)];
     const result = await signalStatements(db, provider, signal, now);

@@ -13,6 +13,7 @@ import { createEvent } from '../../domain/events';
 import { sha256Hex } from '../../domain/hash';
 import { newId } from '../../domain/ids';
 import { burnPasswordCheck, hashPassword, needsRehash, verifyPassword } from '../../domain/password';
+import { limitRefreshes, limitSignups, loginThrottle } from '../auth/rate-limits';
 import { prepareSession } from '../auth/sessions';
 import { ApiError, conflict, notFound, unauthorized } from '../errors';
 import { queuesOf } from '../events/queues';
@@ -31,10 +32,11 @@ authRoutes.openapi(
     tags: ['Auth'],
     summary: 'Create an account (viewer or creator) and sign in',
     request: { body: jsonBody(SignupBody) },
-    responses: { 201: jsonResponse(SessionSchema, 'Account created, signed in'), ...errorResponses(400, 409, 413) },
+    responses: { 201: jsonResponse(SessionSchema, 'Account created, signed in'), ...errorResponses(400, 409, 413, 429) },
   }),
   async (c) => {
     const body = c.req.valid('json');
+    await limitSignups(c);
     const db = openDatabase(c.env.DB);
     if (await findUserByEmail(db, body.email)) throw conflict('email_taken', 'An account with this email already exists');
     const now = Date.now();
@@ -71,17 +73,26 @@ authRoutes.openapi(
     tags: ['Auth'],
     summary: 'Exchange email and password for an access token and a refresh token',
     request: { body: jsonBody(LoginBody) },
-    responses: { 200: jsonResponse(SessionSchema, 'Signed in'), ...errorResponses(400, 401, 413) },
+    responses: { 200: jsonResponse(SessionSchema, 'Signed in'), ...errorResponses(400, 401, 413, 429) },
   }),
   async (c) => {
     const { email, password } = c.req.valid('json');
+    // Checked before the password so a locked-out guesser learns nothing, and the account's owner signing in
+    // from another address is not affected.
+    const throttle = loginThrottle(c, email);
+    const previous = await throttle.ensureAllowed();
     const db = openDatabase(c.env.DB);
     const user = await findUserByEmail(db, email);
     if (!user) {
       await burnPasswordCheck(password);
+      await throttle.failed();
       throw invalidCredentials();
     }
-    if (!(await verifyPassword(password, user.passwordHash))) throw invalidCredentials();
+    if (!(await verifyPassword(password, user.passwordHash))) {
+      await throttle.failed();
+      throw invalidCredentials();
+    }
+    await throttle.succeeded(previous);
     if (user.disabledAt !== null) throw new ApiError(403, 'account_disabled', 'This account is disabled');
     const now = Date.now();
     const session = await prepareSession(db, c.get('config'), user, undefined, now);
@@ -98,10 +109,11 @@ authRoutes.openapi(
     tags: ['Auth'],
     summary: 'Trade a refresh token for a new session (the old refresh token stops working)',
     request: { body: jsonBody(RefreshBody) },
-    responses: { 200: jsonResponse(SessionSchema, 'New tokens'), ...errorResponses(400, 401, 413) },
+    responses: { 200: jsonResponse(SessionSchema, 'New tokens'), ...errorResponses(400, 401, 413, 429) },
   }),
   async (c) => {
     const { refreshToken } = c.req.valid('json');
+    await limitRefreshes(c);
     const db = openDatabase(c.env.DB);
     const stored = await findRefreshTokenByHash(db, await sha256Hex(refreshToken));
     const now = Date.now();

@@ -1,12 +1,15 @@
 // Prices (creators price their own videos and subscription; admins any), playback tokens for paid videos,
-// the buyer's payments and entitlements, and admin refunds through the provider's API.
+// the buyer's payments and entitlements, and admin refunds through the provider's API (or, for Coinbase, whose
+// Commerce API cannot refund, recorded as made by hand).
 import { createRoute, z } from '@hono/zod-openapi';
 import { openDatabase } from '../../adapters/db/client';
 import {
   activeEntitlement,
   entitlementsOf,
   findPayment,
+  manualRefundRecorded,
   type PaymentRow,
+  refundAuditStatement,
   setSubscriptionPrice,
   setVideoPriceStatements,
   subscriptionPriceOf,
@@ -17,7 +20,7 @@ import { findVideo } from '../../adapters/db/videos-repo';
 import { canEdit, canView } from '../../domain/catalog';
 import { issuePlaybackToken, PLAYBACK_TOKEN_TTL_SECONDS } from '../../domain/payments/playback-token';
 import { roleAtLeast } from '../../domain/roles';
-import { ApiError, conflict, forbidden, notFound } from '../errors';
+import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { bearerOrKeySecurity, bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } from '../openapi';
 import { signalStatements } from '../payments/apply-signal';
@@ -210,7 +213,7 @@ paymentRoutes.openapi(
       });
     }
     const issued = await issuePlaybackToken(
-      { userId: principal.userId, videoId: video.id },
+      { userId: principal.userId, videoId: video.id, editor: privileged },
       c.get('config').jwtSecret,
       PLAYBACK_TOKEN_TTL_SECONDS,
       now,
@@ -289,26 +292,45 @@ paymentRoutes.openapi(
   },
 );
 
+const RefundBody = z
+  .strictObject({
+    amount: z.number().int().min(1).optional().openapi({ description: 'Minor units; default: everything not yet refunded' }),
+    manual: z.literal(true).optional().openapi({
+      description:
+        'The money was sent back outside the provider (required for Coinbase, whose Commerce API has no refunds): only the ledger and the entitlement change',
+    }),
+    reference: z
+      .string()
+      .trim()
+      .min(3)
+      .max(200)
+      .optional()
+      .openapi({ description: 'With manual: where the money went back (transaction hash, ticket); kept in the audit log' }),
+  })
+  .refine((body) => !body.manual || body.reference !== undefined, { message: 'A manual refund needs its reference', path: ['reference'] })
+  .refine((body) => body.manual || body.reference === undefined, { message: 'reference goes with manual: true', path: ['reference'] })
+  .openapi('RefundRequest');
+
 paymentRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/admin/payments/{id}/refund',
     tags: ['Payments'],
-    summary: 'Refund a captured payment through its provider (admins); the ledger posts the reversal',
+    summary: 'Refund a captured payment through its provider, or record a manual refund (admins); the ledger posts the reversal',
     description:
       'Refunds `amount` (default: everything not yet refunded). The provider is called with an idempotency key derived from the ' +
-      'payment and the new refunded total, so repeating the same request does not refund twice. Coinbase Commerce has no refund API (409).',
+      'payment and the new refunded total, so repeating the same request does not refund twice. Coinbase Commerce has no refund ' +
+      'API: send the crypto back from the Coinbase dashboard or a wallet, then record it with `{ "manual": true, "reference": ' +
+      '"<transaction hash>" }` (without `manual`: 409 `refund_not_supported`). Either way the entitlement ends and the audit log ' +
+      'records who refunded what.',
     security: bearerOrKeySecurity,
     middleware: [requireAuth({ role: 'admin', scope: 'admin' })] as const,
     request: {
       params: PaymentIdParam,
-      body: {
-        required: false,
-        content: { 'application/json': { schema: z.strictObject({ amount: z.number().int().min(1).optional() }) } },
-      },
+      body: { required: false, content: { 'application/json': { schema: RefundBody } } },
     },
     responses: {
-      200: jsonResponse(PaymentSchema.extend({ refundId: z.string() }), 'Refunded'),
+      200: jsonResponse(PaymentSchema.extend({ refundId: z.string(), manual: z.boolean() }), 'Refunded'),
       ...errorResponses(400, 401, 403, 404, 409, 503),
     },
   }),
@@ -317,31 +339,63 @@ paymentRoutes.openapi(
     const payment = await findPayment(db, c.req.valid('param').id);
     if (!payment) throw notFound('Payment');
     const body = (c.req.header('Content-Type') ?? '').includes('json') ? c.req.valid('json') : {};
+    const manual = body?.manual === true;
     if (payment.state !== 'captured' && payment.state !== 'refunded')
       throw conflict('not_refundable', `A ${payment.state} payment cannot be refunded`);
+    const provider = requireProvider(c.env, payment.provider);
+    if (!provider.refundsThroughApi && !manual) {
+      throw conflict(
+        'refund_not_supported',
+        `${payment.provider} has no refund API: send the money back from the ${payment.provider} dashboard or a wallet, then record it here with {"manual": true, "reference": "<transaction hash>"}`,
+      );
+    }
+    if (manual && provider.refundsThroughApi) {
+      throw badRequest(`${payment.provider} refunds go through its API (leave out "manual"), so that its records and the ledger agree`);
+    }
+    if (manual && (await manualRefundRecorded(db, payment.id, body?.reference as string))) {
+      throw conflict('refund_already_recorded', 'A manual refund with this reference is already recorded for this payment');
+    }
     const remaining = payment.capturedAmount - payment.refundedTotal;
     const amount = body?.amount ?? remaining;
     if (amount <= 0 || amount > remaining) throw conflict('not_refundable', `At most ${remaining} can be refunded`);
-    const provider = requireProvider(c.env, payment.provider);
     const total = payment.refundedTotal + amount;
     const lookup = { id: payment.id, providerRef: payment.providerRef, captureRef: payment.captureRef, currency: payment.currency };
-    let refundId: string;
-    try {
-      ({ refundId } = await provider.refund(lookup, amount, `refund_${payment.id}_${total}`));
-    } catch (error) {
-      throw upstreamError(error);
+    let refundId = `manual:${body?.reference}`;
+    if (!manual) {
+      try {
+        ({ refundId } = await provider.refund(lookup, amount, `refund_${payment.id}_${total}`));
+      } catch (error) {
+        throw upstreamError(error);
+      }
     }
-    // Post now from what the provider accepted; its refund webhook carries the same cumulative total and is then a no-op.
-    const result = await signalStatements(db, provider, {
-      provider: payment.provider,
+    // Post now from what the provider accepted (or the admin recorded); a refund webhook carries the same
+    // cumulative total and is then a no-op.
+    const now = Date.now();
+    const result = await signalStatements(
+      db,
+      provider,
+      {
+        provider: payment.provider,
+        paymentId: payment.id,
+        providerRef: payment.providerRef,
+        target: 'refunded',
+        occurredAt: now,
+        refundedTotal: total,
+      },
+      now,
+    );
+    const audit = refundAuditStatement(db, {
       paymentId: payment.id,
-      providerRef: payment.providerRef,
-      target: 'refunded',
-      occurredAt: Date.now(),
+      actorId: principalOf(c).userId,
+      provider: payment.provider,
+      amount,
       refundedTotal: total,
+      manual,
+      reference: manual ? (body?.reference as string) : refundId,
+      now,
     });
-    if (result.statements.length > 0) await db.batch(result.statements as [never, ...never[]]);
+    await db.batch([audit, ...result.statements]);
     const row = (await findPayment(db, payment.id)) as PaymentRow;
-    return c.json({ ...toPaymentView(row), refundId }, 200);
+    return c.json({ ...toPaymentView(row), refundId, manual }, 200);
   },
 );

@@ -1,22 +1,24 @@
 // Recommendations: what to watch next, similar videos, trending per region, and the interaction signals that
 // feed them. Requests read precomputed lists (hourly cron, workers/recommendations/precompute.ts) and do only
-// light scoring (domain/recommendations/hybrid.ts): three D1 round trips at most, each a db.batch of indexed reads.
+// light scoring (domain/recommendations/hybrid.ts). D1 round trips are what a request waits for, so each is a
+// db.batch() of indexed reads and every candidate list carries its videos' listing and swarm-health facts in the
+// same statement (left joins): "for you" takes two round trips (history and trending, then the seeds'
+// neighbours), one without history; similar videos and trending one each after their own lookups.
 // Interactions go through the transactional outbox and the queue, so the player never waits on the write.
 import { createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import { openDatabase } from '../../adapters/db/client';
 import {
+  type CandidateFactsRow,
+  candidateFactsOf,
   contentCandidates,
   groupNeighbours,
-  historyQuery,
+  historyWithTitlesQuery,
   type ListedVideo,
-  listedVideosQueries,
   type NeighbourKind,
-  neighbourQueries,
-  type SwarmHealthRow,
-  swarmHealthQueries,
+  neighboursWithFactsQueries,
   toSummary,
-  trendingQuery,
+  trendingWithFactsQuery,
 } from '../../adapters/db/recommendations-repo';
 import { videos } from '../../adapters/db/schema';
 import { findVideo } from '../../adapters/db/videos-repo';
@@ -24,7 +26,7 @@ import { outboxStatements, relay } from '../../adapters/queues/event-bus';
 import { canView } from '../../domain/catalog';
 import { createEvent } from '../../domain/events';
 import { rankByContent } from '../../domain/recommendations/content';
-import { explanationText, reasonVideoId } from '../../domain/recommendations/explain';
+import { explanationText } from '../../domain/recommendations/explain';
 import {
   type BlendWeights,
   finalizeRecommendations,
@@ -124,8 +126,6 @@ const InteractionAcceptedSchema = z
   .object({ eventId: z.string(), status: z.literal('accepted') })
   .openapi('InteractionAccepted', { description: 'Queued: it shapes recommendations once the consumer has stored it (seconds)' });
 
-type Db = ReturnType<typeof openDatabase>;
-
 /** ISO country of the request (Cloudflare's request.cf), '' when unknown. */
 function regionOf(request: Request): string {
   const country = (request.cf as { country?: unknown } | undefined)?.country;
@@ -137,35 +137,42 @@ function viewerOf(c: { get(key: 'principal'): AppEnv['Variables']['principal'] }
   return principal && (principal.kind === 'user' || principal.kind === 'apiKey') ? principal : undefined;
 }
 
-/** The listed rows and regional swarm health of `ids`, in one round trip. */
-async function catalogFacts(db: Db, ids: string[], region: string) {
-  const unique = [...new Set(ids)];
-  const listed = new Map<string, ListedVideo>();
-  const health = new Map<string, number>();
-  const listedQueries = listedVideosQueries(db, unique);
-  if (listedQueries.length === 0) return { listed, health };
-  const healthQueries = region ? swarmHealthQueries(db, unique, region) : [];
-  const results = await db.batch([...listedQueries, ...healthQueries] as unknown as [(typeof listedQueries)[number]]);
-  for (const rows of results.slice(0, listedQueries.length)) for (const row of rows as ListedVideo[]) listed.set(row.id, row);
-  for (const rows of results.slice(listedQueries.length) as unknown as SwarmHealthRow[][]) {
-    for (const row of rows) health.set(row.videoId, swarmHealthScore(row));
+interface CandidateFacts {
+  listed: Map<string, ListedVideo>;
+  health: Map<string, number>;
+}
+
+const emptyFacts = (): CandidateFacts => ({ listed: new Map(), health: new Map() });
+
+/** Collects the listed videos and (with a region) swarm health scores carried by candidate rows. */
+function collectFacts(facts: CandidateFacts, rows: readonly CandidateFactsRow[], region: string): void {
+  for (const row of rows) {
+    if (row.title !== null && row.creatorId !== null && row.creatorName !== null) {
+      facts.listed.set(row.id, {
+        id: row.id,
+        title: row.title,
+        creatorId: row.creatorId,
+        creatorName: row.creatorName,
+        durationSeconds: row.durationSeconds,
+      });
+    }
+    if (region && row.peers !== null) {
+      facts.health.set(row.id, swarmHealthScore({ peers: row.peers, offloadRatio: row.offloadRatio, quality: row.quality }));
+    }
   }
-  return { listed, health };
 }
 
 /** Re-ranks, diversifies and explains the best `limit` of `scored`. */
-async function present(db: Db, scored: ScoredCandidate[], limit: number, region: string, titles: Map<string, string>) {
+function present(scored: ScoredCandidate[], limit: number, region: string, titles: Map<string, string>, facts: CandidateFacts) {
   const pool = scored.slice(0, limit * 4);
-  const ids = [...pool.map((candidate) => candidate.id), ...pool.map((candidate) => reasonVideoId(candidate.reason) ?? '')].filter(Boolean);
-  const { listed, health } = await catalogFacts(db, ids, region);
-  for (const row of listed.values()) titles.set(row.id, row.title);
+  for (const row of facts.listed.values()) titles.set(row.id, row.title);
   const chosen: Recommendation[] = finalizeRecommendations(pool, {
     limit,
-    listed: (id) => listed.get(id),
-    healthOf: region ? (id) => health.get(id) ?? 0 : undefined,
+    listed: (id) => facts.listed.get(id),
+    healthOf: region ? (id) => facts.health.get(id) ?? 0 : undefined,
   });
   return chosen.map((item) => {
-    const video = listed.get(item.id) as ListedVideo;
+    const video = facts.listed.get(item.id) as ListedVideo;
     return {
       video,
       score: Number(item.score.toFixed(6)),
@@ -175,6 +182,8 @@ async function present(db: Db, scored: ScoredCandidate[], limit: number, region:
     };
   });
 }
+
+type NeighbourRow = CandidateFactsRow & { videoId: string; kind: NeighbourKind; score: number };
 
 recommendationRoutes.openapi(
   createRoute({
@@ -213,33 +222,41 @@ recommendationRoutes.openapi(
         .from(videos)
         .where(eq(videos.id, context ?? ''))
         .limit(1),
-      historyQuery(db, principal.userId, HISTORY_LIMIT),
-      trendingQuery(db, region || GLOBAL_REGION, region ? TRENDING_READ : 0),
-      trendingQuery(db, GLOBAL_REGION, TRENDING_READ),
+      historyWithTitlesQuery(db, principal.userId, HISTORY_LIMIT),
+      trendingWithFactsQuery(db, region || GLOBAL_REGION, region ? TRENDING_READ : 0, region),
+      trendingWithFactsQuery(db, GLOBAL_REGION, TRENDING_READ, region),
     ]);
     const contextVideo = contextRows[0];
     if (context && (!contextVideo || !canView(contextVideo, principal))) throw notFound('Video');
 
-    const entries: HistoryEntry[] = history.map((row) => {
-      const summary = toSummary(row);
-      return { videoId: row.videoId, weight: signalWeight(summary, now), seen: isSeen(summary) };
+    const titles = new Map<string, string>(contextVideo ? [[contextVideo.id, contextVideo.title]] : []);
+    for (const row of history) if (row.title !== null) titles.set(row.signal.videoId, row.title);
+    const entries: HistoryEntry[] = history.map(({ signal }) => {
+      const summary = toSummary(signal);
+      return { videoId: signal.videoId, weight: signalWeight(summary, now), seen: isSeen(summary) };
     });
     const seeds = selectSeeds(entries, context);
     const exclude = new Set(entries.filter((entry) => entry.seen).map((entry) => entry.videoId));
     if (context) exclude.add(context);
 
-    const neighbourRows =
+    const neighbourRows = (
       seeds.length > 0
         ? await db.batch(
-            neighbourQueries(
+            neighboursWithFactsQueries(
               db,
               seeds.map((seed) => seed.videoId),
               ['collaborative', 'content'],
               NEIGHBOURS_PER_SEED,
-            ) as [ReturnType<typeof neighbourQueries>[number]],
+              region,
+            ) as [ReturnType<typeof neighboursWithFactsQueries>[number]],
           )
-        : [];
-    const lists = groupNeighbours(neighbourRows.flat() as { videoId: string; kind: NeighbourKind; id: string; score: number }[]);
+        : []
+    ).flat() as NeighbourRow[];
+    const facts = emptyFacts();
+    collectFacts(facts, regional, region);
+    collectFacts(facts, global, region);
+    collectFacts(facts, neighbourRows, region);
+    const lists = groupNeighbours(neighbourRows);
     const scored = scoreCandidates({
       seeds,
       context,
@@ -249,8 +266,7 @@ recommendationRoutes.openapi(
       region,
       exclude,
     });
-    const titles = new Map<string, string>(contextVideo ? [[contextVideo.id, contextVideo.title]] : []);
-    const items = await present(db, scored, limit, region, titles);
+    const items = present(scored, limit, region, titles, facts);
     const coldStart = seeds.length === 0;
     const body = { items, region, coldStart };
     recommendationCache.set(cacheKey, body, principal.userId);
@@ -281,10 +297,16 @@ recommendationRoutes.openapi(
     const cached = recommendationCache.get<z.infer<typeof RecommendationListSchema>>(cacheKey);
     if (cached) return c.json(cached, 200, { 'Cache-Control': 'public, max-age=60', 'X-Cache': 'hit' });
 
-    const rows = await db.batch(
-      neighbourQueries(db, [id], ['collaborative', 'content'], 50) as [ReturnType<typeof neighbourQueries>[number]],
-    );
-    const lists = groupNeighbours(rows.flat() as { videoId: string; kind: NeighbourKind; id: string; score: number }[]);
+    const rows = (
+      await db.batch(
+        neighboursWithFactsQueries(db, [id], ['collaborative', 'content'], 50, region) as [
+          ReturnType<typeof neighboursWithFactsQueries>[number],
+        ],
+      )
+    ).flat() as NeighbourRow[];
+    const facts = emptyFacts();
+    collectFacts(facts, rows, region);
+    const lists = groupNeighbours(rows);
     let content: Scored[] | undefined = lists.content.get(id);
     if (!content && !lists.collaborative.get(id)) {
       // Cold start of a new video: nothing precomputed yet, so compare it with its likeliest neighbours now.
@@ -301,7 +323,13 @@ recommendationRoutes.openapi(
       exclude: new Set([id]),
       weights: SIMILAR_BLEND,
     });
-    const items = await present(db, scored, limit, region, new Map([[id, video.title]]));
+    // A new video's TF-IDF candidates carry no facts: one more read for the few that made the pool.
+    const missing = scored
+      .slice(0, limit * 4)
+      .map((candidate) => candidate.id)
+      .filter((candidateId) => !facts.listed.has(candidateId));
+    if (missing.length > 0) collectFacts(facts, await candidateFactsOf(db, missing, region), region);
+    const items = present(scored, limit, region, new Map([[id, video.title]]), facts);
     const body = { items, region, coldStart: false };
     // Public videos only: a private video's neighbours must not be served to someone else from the cache.
     if (video.visibility !== 'private') recommendationCache.set(cacheKey, body, '');
@@ -334,9 +362,12 @@ recommendationRoutes.openapi(
     if (cached) return c.json(cached, 200, { 'Cache-Control': 'public, max-age=60', 'X-Cache': 'hit' });
     const db = openDatabase(c.env.DB);
     const [regional, global] = await db.batch([
-      trendingQuery(db, region || GLOBAL_REGION, region ? TRENDING_READ : 0),
-      trendingQuery(db, GLOBAL_REGION, TRENDING_READ),
+      trendingWithFactsQuery(db, region || GLOBAL_REGION, region ? TRENDING_READ : 0, region),
+      trendingWithFactsQuery(db, GLOBAL_REGION, TRENDING_READ, region),
     ]);
+    const facts = emptyFacts();
+    collectFacts(facts, regional, region);
+    collectFacts(facts, global, region);
     const scored = scoreCandidates({
       seeds: [],
       collaborative: () => undefined,
@@ -345,7 +376,7 @@ recommendationRoutes.openapi(
       region,
       exclude: new Set(),
     });
-    const items = await present(db, scored, query.limit, region, new Map());
+    const items = present(scored, query.limit, region, new Map(), facts);
     const body = { items, region, coldStart: false };
     recommendationCache.set(cacheKey, body, '');
     return c.json(body, 200, { 'Cache-Control': 'public, max-age=60', 'X-Cache': 'miss' });

@@ -10,6 +10,7 @@ import { findVideo, toPublicVideo, type VideoWithCreator } from '../../adapters/
 import { getManifest, getVideoFile, headVideoFile, MANIFEST_PATH, putManifest, putVideoFile } from '../../adapters/r2-video-store';
 import { canEdit, canView } from '../../domain/catalog';
 import { type FileDigest, type IntegrityManifest, MANIFEST_VERSION, manifestFiles } from '../../domain/packaging/manifest';
+import { addTokenToPlaylist } from '../../domain/payments/playlist-token';
 import type { AppEnv } from '../env';
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors';
 import { serveFromIpfs, warmNextSegment } from '../ipfs/delivery';
@@ -97,7 +98,7 @@ export const ManifestSchema = z
   })
   .openapi('IntegrityManifest');
 
-async function editableVideo(c: Context<AppEnv>, id: string): Promise<VideoWithCreator> {
+export async function editableVideo(c: Context<AppEnv>, id: string): Promise<VideoWithCreator> {
   const principal = principalOf(c);
   const video = await findVideo(openDatabase(c.env.DB), id);
   if (!video || !canView(video, principal)) throw notFound('Video');
@@ -178,7 +179,7 @@ videoFileRoutes.openapi(
   },
 );
 
-function contentTypeOf(path: string): string {
+export function contentTypeOf(path: string): string {
   if (path.endsWith('.m3u8')) return 'application/vnd.apple.mpegurl';
   if (path.endsWith('.m4s')) return 'video/iso.segment';
   if (path.endsWith('.mp4')) return 'video/mp4';
@@ -278,11 +279,16 @@ videoFileRoutes.get('/videos/:id/hls/:path{.+}', async (c) => {
   if (!video || !canView(video, viewer)) throw notFound('File');
   if (video.status !== 'ready' && !(viewer && canEdit(video, viewer))) throw notFound('File');
   // Paid videos need a playback token (src/workers/playback-access.ts); checked before the edge cache is read.
-  await (await import('../playback-access')).requirePlaybackAccess(c, video);
+  const access = await (await import('../playback-access')).requirePlaybackAccess(c, video, path);
   const isPublic = video.visibility !== 'private' && video.status === 'ready';
+  // A paid video's playlist is served with the viewer's token written into every URI it lists
+  // (domain/payments/playlist-token.ts): per viewer, so never 304'd, ranged or cached with the token in it. The
+  // edge cache below stays keyed on the path alone and holds the token-free file.
+  const tokenForPlaylist = access.token && path.endsWith('.m3u8') ? access.token : null;
+  const finish = async (response: Response) => (tokenForPlaylist ? playlistWithToken(response, tokenForPlaylist) : response);
 
-  const range = c.req.header('Range');
-  const ifNoneMatch = c.req.header('If-None-Match');
+  const range = tokenForPlaylist ? undefined : c.req.header('Range');
+  const ifNoneMatch = tokenForPlaylist ? undefined : c.req.header('If-None-Match');
   // The edge cache holds whole files of public videos only, keyed without credentials; private files always
   // come from R2 so the permission check above can never be skipped by a cache hit.
   const cacheKey = new Request(new URL(c.req.path, c.req.url).toString(), { method: 'GET' });
@@ -292,21 +298,23 @@ videoFileRoutes.get('/videos/:id/hls/:path{.+}', async (c) => {
       const etag = cached.headers.get('ETag');
       if (etag && etagMatches(ifNoneMatch, etag))
         return new Response(null, { status: 304, headers: { ETag: etag, 'Cache-Control': cacheControlOf(path, true) } });
-      return new Response(cached.body, cached);
+      return finish(new Response(cached.body, cached));
     }
   }
 
   const head = await headVideoFile(c.env.UPLOADS, id, path);
   if (!head) {
     // Not in R2 (any more): the IPFS copy, when the video was stored there (workers/ipfs/delivery.ts).
-    return serveFromIpfs(c, {
-      videoId: id,
-      path,
-      ifNoneMatch,
-      cacheKey: isPublic && !range ? cacheKey : null,
-      rangeOf: (size) => parseRange(range, size),
-      headers: { 'Content-Type': contentTypeOf(path), 'Cache-Control': cacheControlOf(path, isPublic), 'Accept-Ranges': 'bytes' },
-    });
+    return finish(
+      await serveFromIpfs(c, {
+        videoId: id,
+        path,
+        ifNoneMatch,
+        cacheKey: isPublic && !range ? cacheKey : null,
+        rangeOf: (size) => parseRange(range, size),
+        headers: { 'Content-Type': contentTypeOf(path), 'Cache-Control': cacheControlOf(path, isPublic), 'Accept-Ranges': 'bytes' },
+      }),
+    );
   }
   const headers: Record<string, string> = {
     'Content-Type': contentTypeOf(path),
@@ -341,8 +349,18 @@ videoFileRoutes.get('/videos/:id/hls/:path{.+}', async (c) => {
     });
     c.executionCtx.waitUntil(warmNextSegment(c, { videoId: id, path, requestUrl: c.req.url, headersOf }));
   }
-  return response;
+  return finish(response);
 });
+
+/** A 200 playlist rewritten with the playback token; private and uncacheable, since the token is the viewer's. */
+async function playlistWithToken(response: Response, token: string): Promise<Response> {
+  if (response.status !== 200) return response;
+  const headers = new Headers(response.headers);
+  for (const name of ['ETag', 'Content-Length', 'Accept-Ranges']) headers.delete(name);
+  headers.set('Cache-Control', 'private, no-store');
+  const text = new TextDecoder().decode(await response.arrayBuffer());
+  return new Response(addTokenToPlaylist(text, token), { status: 200, headers });
+}
 
 const FilePathParams = z.object({
   id: VideoIdParam.shape.id,

@@ -11,7 +11,12 @@ describe('playback tokens', () => {
     expect(isPlaybackTokenShaped(token)).toBe(true);
     expect(await verifyPlaybackToken(token, SECRET)).toEqual({ ok: false, reason: 'expired' });
     const fresh = await issuePlaybackToken({ userId: 'usr_a', videoId: 'vid_b' }, SECRET);
-    expect(await verifyPlaybackToken(fresh.token, SECRET)).toEqual({ ok: true, claims: { userId: 'usr_a', videoId: 'vid_b' } });
+    expect(await verifyPlaybackToken(fresh.token, SECRET)).toEqual({
+      ok: true,
+      claims: { userId: 'usr_a', videoId: 'vid_b', editor: false },
+    });
+    const editor = await issuePlaybackToken({ userId: 'usr_a', videoId: 'vid_b', editor: true }, SECRET);
+    expect(await verifyPlaybackToken(editor.token, SECRET)).toMatchObject({ ok: true, claims: { editor: true } });
     expect(await verifyPlaybackToken(fresh.token, `${SECRET}x`)).toEqual({ ok: false, reason: 'invalid' });
   });
 

@@ -16,6 +16,7 @@ const fresh = (): PaymentRecord => ({
   creatorShare: 0,
   refundedTotal: 0,
   disputedAmount: 0,
+  disputeStatus: null,
 });
 const sig = (target: PaymentSignal['target'], extra: Partial<PaymentSignal> = {}): PaymentSignal => ({
   provider: 'paypal',
@@ -89,5 +90,34 @@ describe('applying provider signals', () => {
     expect(balances.get(accounts.platformRevenue)).toBe(0);
     expect(balances.get(accounts.creatorPayable('usr_c'))).toBe(0);
     expect(balances.get(accounts.clearing('paypal'))).toBe(-59 - 1500);
+  });
+
+  it('a won dispute, in any order of opened/won and however often, ends captured with the entitlement restored', () => {
+    const opened = sig('disputed', { disputedAmount: 1000, disputeFee: 1500, disputeStatus: 'open' });
+    const won = sig('captured', { disputedAmount: 1000, disputeFee: 1500, disputeStatus: 'won', disputeFeeReturned: 1500 });
+    const inOrder = deliver([capture, opened, won, won, opened]);
+    const reversed = deliver([capture, won, opened, won]);
+    for (const outcome of [inOrder, reversed]) {
+      expect(outcome.payment).toMatchObject({ state: 'captured', disputeStatus: 'won', disputedAmount: 0 });
+      expect(outcome.ledger.map((tx) => tx.kind).sort()).toEqual(['capture', 'chargeback', 'reinstatement']);
+      const balances = balancesOf(outcome.ledger.flatMap((tx) => tx.lines));
+      expect(balances.get(accounts.clearing('paypal'))).toBe(1000 - 59);
+      expect(balances.get(accounts.chargebackFees('paypal'))).toBe(0);
+      expect(balances.get(accounts.creatorPayable('usr_c'))).toBe(-800);
+      expect(outcome.grants.at(-1)).toBe('restore');
+    }
+  });
+
+  it('a lost dispute keeps the chargeback; a dispute won after a partial refund leaves the entitlement ended', () => {
+    const lost = deliver([capture, sig('disputed', { disputeStatus: 'open' }), sig('disputed', { disputeStatus: 'lost' })]);
+    expect(lost.payment).toMatchObject({ state: 'disputed', disputeStatus: 'lost', disputedAmount: 1000 });
+    expect(lost.grants).toEqual(['grant', 'revoke']);
+    const partial = deliver([capture, sig('refunded', { refundedTotal: 300 }), sig('disputed'), sig('captured', { disputeStatus: 'won' })]);
+    expect(partial.payment).toMatchObject({ state: 'refunded', refundedTotal: 300, disputeStatus: 'won', disputedAmount: 0 });
+    expect(partial.grants).toEqual(['grant', 'revoke', 'revoke']);
+    const balances = balancesOf(partial.ledger.flatMap((tx) => tx.lines));
+    // What stays is exactly the partial refund's reversal.
+    expect(balances.get(accounts.clearing('paypal'))).toBe(1000 - 59 - 300);
+    expect(balances.get(accounts.creatorPayable('usr_c'))).toBe(-800 + 240);
   });
 });

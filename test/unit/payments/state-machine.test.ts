@@ -58,4 +58,20 @@ describe('payment state machine', () => {
     expect(planTransition(snapshot('failed'), signal('captured', money)).kind).toBe('requery');
     expect(planTransition(snapshot('failed'), signal('pending')).kind).toBe('ignore');
   });
+
+  it('plans dispute outcomes: won reinstates once, lost is recorded, a late opening after a win is ignored', () => {
+    const disputed = { ...snapshot('disputed'), disputeStatus: 'open' as const };
+    expect(planTransition(disputed, signal('captured', { disputeStatus: 'won' }))).toEqual({ kind: 'apply', steps: ['reinstated'] });
+    expect(planTransition(snapshot('captured'), signal('captured', { disputeStatus: 'won' }))).toEqual({
+      kind: 'apply',
+      steps: ['disputed', 'reinstated'],
+    });
+    const won = { ...snapshot('captured'), disputeStatus: 'won' as const };
+    expect(planTransition(won, signal('captured', { disputeStatus: 'won' })).kind).toBe('ignore');
+    expect(planTransition(won, signal('disputed', { disputeStatus: 'open' })).kind).toBe('ignore');
+    expect(planTransition(disputed, signal('disputed', { disputeStatus: 'lost' }))).toEqual({ kind: 'apply', steps: ['dispute_lost'] });
+    expect(planTransition({ ...disputed, disputeStatus: 'lost' }, signal('disputed', { disputeStatus: 'lost' })).kind).toBe('ignore');
+    expect(planTransition(snapshot('pending'), signal('captured', { disputeStatus: 'won' })).kind).toBe('requery');
+    expect(planTransition(snapshot('refunded', 1000), signal('captured', { disputeStatus: 'won' })).kind).toBe('ignore');
+  });
 });

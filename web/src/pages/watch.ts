@@ -10,15 +10,17 @@ import {
   type SharingSettings,
   type UploadDecision,
 } from '../../../src/domain/playback/upload-policy';
+import type { StatsSample } from '../../../src/domain/quality/types';
 import type { PlayerProbe } from '../../../src/shared/player-probe';
 import { ApiError, apiRequest } from '../api';
 import type { Video } from '../api-types';
 import { byId } from '../dom';
 import { formatDuration } from '../format';
+import { StatsReporter } from '../ingest/stats-reporter';
 import { mountLayout } from '../layout';
 import { session } from '../session';
+import { playerSamples, trackPeerConnections } from '../watch/connection-stats';
 import { createP2PPlayer } from '../watch/p2p-player';
-import { startStatsReporter, trackPeerConnections } from '../watch/stats-reporter';
 import { renderUpNext } from '../watch/up-next';
 
 mountLayout();
@@ -119,6 +121,9 @@ function recordViewing(element: HTMLVideoElement, videoId: string): void {
 
 type PlaybackAccess = { kind: 'free' } | { kind: 'entitlement_required' } | { kind: 'token'; authorize: (url: URL) => void };
 
+/** How often the player's WebRTC readings are taken for the analytics ingest. */
+const STATS_SAMPLE_INTERVAL_MS = 5000;
+
 // Playback tokens live 10 minutes; a fresh one is fetched well before the current one expires.
 const PLAYBACK_TOKEN_REFRESH_MS = 7 * 60_000;
 
@@ -211,10 +216,13 @@ async function start(): Promise<void> {
   trackerUrl.protocol = trackerUrl.protocol === 'https:' ? 'wss:' : 'ws:';
 
   const element = byId<HTMLVideoElement>('player');
+  // Paid: the token rides on the master playlist URL; the edge writes it into every URI it lists from there.
+  const masterUrl = new URL('master.m3u8', hlsBase);
+  authorize?.(masterUrl);
   const player = createP2PPlayer({
     video: element,
     videoId: video.id,
-    masterUrl: new URL('master.m3u8', hlsBase).href,
+    masterUrl: masterUrl.href,
     manifestUrl,
     manifest,
     trackerUrl: trackerUrl.href,
@@ -258,22 +266,26 @@ async function start(): Promise<void> {
   if (signedIn) recordViewing(element, video.id);
 
   if (signedIn) {
-    try {
-      const ingest = await apiRequest<{ token: string; sessionId: string; peerId: string }>('/tokens/ingest', {
-        method: 'POST',
-        body: { videoId: video.id },
-      });
-      const stop = startStatsReporter(
-        { ...ingest, videoId: video.id },
-        () => player.counters,
-        (accepted) => {
-          probe.samplesAccepted += accepted;
-        },
-      );
-      window.addEventListener('pagehide', stop, { once: true });
-    } catch {
-      // Playback does not depend on analytics.
-    }
+    // Playback does not depend on analytics: the reporter keeps failed batches and never throws.
+    const reporter = new StatsReporter<StatsSample>({ videoId: video.id });
+    let firstReading = true;
+    const takeReading = async () => {
+      for (const sample of await playerSamples(player.counters)) reporter.addSample(sample);
+      // The first reading goes out at once so the session shows up while the viewer is still watching.
+      if (firstReading) await reporter.flush();
+      firstReading = false;
+      probe.samplesAccepted = reporter.counters.samplesAccepted;
+    };
+    const sampler = window.setInterval(() => void takeReading(), STATS_SAMPLE_INTERVAL_MS);
+    reporter.start();
+    window.addEventListener(
+      'pagehide',
+      () => {
+        window.clearInterval(sampler);
+        void takeReading().then(() => reporter.stop());
+      },
+      { once: true },
+    );
   }
 
   const render = () => {

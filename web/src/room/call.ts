@@ -14,10 +14,10 @@ import {
 } from '../../../src/domain/rooms/bitrate-adaptation';
 import type { PeerInfo, ServerMessage, SignalData } from '../../../src/shared/room-protocol';
 import { apiRequest } from '../api';
-import { linkQuality, readLinkStats, type SenderCounters, toStatsSample } from './link-stats';
+import { StatsReporter } from '../ingest/stats-reporter';
+import { linkQuality, readLinkStats, type SenderCounters, type StatsSampleBody, toStatsSample } from './link-stats';
 import { type LinkRole, PeerLink } from './peer-link';
 import { RoomSignaling, type RoomToken, type SignalingEndReason } from './signaling';
-import { StatsReporter } from './stats-reporter';
 
 /** How often each link's stats are read: drives bitrate adaptation and the analytics samples. */
 const STATS_INTERVAL_MS = 2_000;
@@ -82,7 +82,7 @@ export class RoomCall {
   readonly #roomId: string;
   readonly #onChange: (view: CallView) => void;
   readonly #signaling: RoomSignaling;
-  readonly #reporter: StatsReporter;
+  readonly #reporter: StatsReporter<StatsSampleBody>;
   readonly #presence = new Map<string, PeerInfo>();
   readonly #links = new Map<string, LinkEntry>();
   #status: CallStatus = 'starting';
@@ -98,7 +98,7 @@ export class RoomCall {
   constructor(options: CallOptions) {
     this.#roomId = options.roomId;
     this.#onChange = options.onChange;
-    this.#reporter = new StatsReporter(options.roomId);
+    this.#reporter = new StatsReporter<StatsSampleBody>({ roomId: options.roomId });
     this.#signaling = new RoomSignaling(
       {
         roomId: options.roomId,

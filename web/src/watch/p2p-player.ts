@@ -58,7 +58,12 @@ export interface P2PPlayerOptions {
   iceServers: RTCIceServer[];
   sharing: SharingSettings;
   network: NetworkHints;
-  /** Adds a playback token to segment and playlist requests of paid videos. */
+  /**
+   * Paid videos: sets the current playback token on a URL. The edge writes the token into every URI of the
+   * playlists it serves (so hls.js and p2p-media-loader see one set of URLs and need no request hook), and
+   * `masterUrl` must carry it already; this only swaps in a renewed token on HTTP segment downloads, since the
+   * one written into the playlist expires while a long video plays.
+   */
   authorize?: (url: URL) => void;
   contentIdOf?: ContentIdOf;
   /** A peer whose segment failed verification (reported once per peer). */
@@ -104,19 +109,14 @@ export function createP2PPlayer(options: P2PPlayerOptions): P2PPlayer {
   const hls = new HlsWithP2P({
     // Adaptive bitrate across the ladder is hls.js's own; start from a conservative estimate.
     capLevelToPlayerSize: true,
-    xhrSetup: options.authorize
-      ? (xhr, url) => {
-          const target = new URL(url);
-          options.authorize?.(target);
-          xhr.open('GET', target.href, true);
-        }
-      : undefined,
     p2p: {
       core: {
         ...P2P_TUNING,
         announceTrackers: [options.trackerUrl],
         rtcConfig: { iceServers: options.iceServers },
-        // One swarm per video whatever host or token the playlist was fetched with.
+        // One swarm per video whatever host or token the playlist was fetched with: p2p-media-loader derives
+        // each stream's swarm from this id plus the stream's type and index, and names segments by their index
+        // in the playlist, so viewers whose URLs carry different playback tokens still share one swarm.
         swarmId: `vibestream:${options.videoId}`,
         isP2PUploadDisabled: !uploadEnabled,
         validateP2PSegment: async (url, _byteRange, data) => {
@@ -130,6 +130,22 @@ export function createP2PPlayer(options: P2PPlayerOptions): P2PPlayer {
           pendingRejections.set(url, { url, path: verdict.path, reason: verdict.reason, peerId: null });
           return false;
         },
+        // Once the video is on IPFS the origin's bytes are checked too (R2, the edge cache or an IPFS gateway
+        // could serve a wrong file): a mismatch is counted, recorded and refetched by p2p-media-loader.
+        validateHTTPSegment: options.contentIdOf
+          ? async (url, _byteRange, data) => {
+              const verdict = await integrity.verify(url, new Uint8Array(data), options.contentIdOf);
+              if (verdict.ok) {
+                counters.verifiedSegments += 1;
+                if (verdict.cidChecked) counters.cidVerifiedSegments += 1;
+                return true;
+              }
+              counters.rejectedSegments += 1;
+              rejected.push({ url, path: verdict.path, reason: verdict.reason, peerId: null });
+              console.warn(`segment from the origin failed its ${verdict.reason}; fetching it again`, url);
+              return false;
+            }
+          : undefined,
         httpRequestSetup: options.authorize
           ? async (segmentUrl, _range, signal, requestByteRange) => {
               const target = new URL(segmentUrl);

@@ -1,14 +1,11 @@
-// Reports the player's WebRTC quality to the analytics ingest (README "P2P analytics"): every few seconds one
-// sample per peer connection (selected candidate pair: RTT, candidate types, protocol, bytes) plus one sample of
-// the P2P loader's counters, posted with the session's ingest token.
+// The watch page's WebRTC readings for the analytics ingest (README "P2P analytics"): one sample per peer
+// connection (selected candidate pair: RTT, candidate types, protocol, bytes) and one of the P2P loader's
+// counters, taken every few seconds and handed to the shared reporter (../ingest/stats-reporter.ts).
 //
 // p2p-media-loader does not expose its RTCPeerConnections, so the page registers every connection it creates
 // by wrapping the constructor before the player starts (`trackPeerConnections`); that is how WebRTC monitoring
 // SDKs observe connections they do not own.
 import type { StatsSample } from '../../../src/domain/quality/types';
-
-const SAMPLE_INTERVAL_MS = 5000;
-const MAX_SAMPLES_PER_POST = 200;
 
 const tracked = new Map<RTCPeerConnection, string>();
 let trackingInstalled = false;
@@ -75,13 +72,6 @@ export async function connectionSample(connection: RTCPeerConnection, label: str
   };
 }
 
-export interface IngestSession {
-  token: string;
-  sessionId: string;
-  peerId: string;
-  videoId: string;
-}
-
 export interface P2PCounters {
   p2pBytes: number;
   httpBytes: number;
@@ -90,46 +80,23 @@ export interface P2PCounters {
   peersConnected: number;
 }
 
-/** Samples every SAMPLE_INTERVAL_MS and posts them; returns a function that stops (flushing once more). */
-export function startStatsReporter(session: IngestSession, counters: () => P2PCounters, onPosted?: (accepted: number) => void): () => void {
-  const pending: StatsSample[] = [];
-  const sample = async () => {
-    const ts = Date.now();
-    const player = counters();
-    pending.push({
+/** One reading: the loader's counters, then every tracked connection's selected pair. */
+export async function playerSamples(counters: P2PCounters, ts = Date.now()): Promise<StatsSample[]> {
+  const samples: StatsSample[] = [
+    {
       ts,
       p2p: {
-        bytesFromPeers: player.p2pBytes,
-        bytesFromHttp: player.httpBytes,
-        segmentsFromPeers: player.p2pSegments,
-        segmentsFromHttp: player.httpSegments,
-        peersConnected: player.peersConnected,
+        bytesFromPeers: counters.p2pBytes,
+        bytesFromHttp: counters.httpBytes,
+        segmentsFromPeers: counters.p2pSegments,
+        segmentsFromHttp: counters.httpSegments,
+        peersConnected: counters.peersConnected,
       },
-    });
-    for (const [connection, label] of tracked) {
-      const taken = await connectionSample(connection, label, ts).catch(() => null);
-      if (taken) pending.push(taken);
-    }
-  };
-  const post = async () => {
-    const batch = pending.splice(0, MAX_SAMPLES_PER_POST);
-    if (batch.length === 0) return;
-    const response = await fetch('/api/v1/analytics/samples', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${session.token}` },
-      body: JSON.stringify({ sessionId: session.sessionId, peerId: session.peerId, videoId: session.videoId, samples: batch }),
-      keepalive: true,
-    }).catch(() => null);
-    if (response?.ok) onPosted?.(((await response.json()) as { acceptedSamples: number }).acceptedSamples);
-    // A failed post is dropped rather than retried: quality samples are only useful while fresh.
-  };
-  const tick = async () => {
-    await sample();
-    await post();
-  };
-  const timer = window.setInterval(() => void tick(), SAMPLE_INTERVAL_MS);
-  return () => {
-    window.clearInterval(timer);
-    void tick();
-  };
+    },
+  ];
+  for (const [connection, label] of tracked) {
+    const taken = await connectionSample(connection, label, ts).catch(() => null);
+    if (taken) samples.push(taken);
+  }
+  return samples;
 }

@@ -1,13 +1,13 @@
-// Sends the call's WebRTC stats to the analytics ingest (README "P2P analytics"): one peer session per page,
-// tagged with the room, holding one sample stream per remote peer (the rollup keys counters by
-// `connection.remotePeerId`) and the connection events (attempted/connected/failed/closed) of every link.
+// Sends WebRTC stats to the analytics ingest (README "P2P analytics"): one peer session per page, tagged with
+// what the page is about (the video being watched or the call's room), holding the page's samples and, for
+// calls, the connection events (attempted/connected/failed/closed) of every link. Used by the watch page and
+// the call room alike.
 //
 // The ingest token (POST /api/v1/tokens/ingest) binds the session id and an analytics peer id; it is renewed
 // with the same session id shortly before it expires. Batches go out every 10 s, and once more with
-// `keepalive` when the page goes away, so the last seconds of a call are not lost. A failed batch is kept and
-// retried with the next (the ingest ignores samples it already holds, so a retry never double counts).
+// `keepalive` when the page goes away, so the last seconds are not lost. A failed batch is kept and retried
+// with the next (the ingest ignores samples it already holds, so a retry never double counts).
 import { apiRequest } from '../api';
-import type { StatsSampleBody } from './link-stats';
 
 export interface ConnectionEventBody {
   ts: number;
@@ -18,6 +18,9 @@ export interface ConnectionEventBody {
   protocol?: 'udp' | 'tcp';
   setupMs?: number;
 }
+
+/** What the session is about: exactly one of a video (watch page) or a room (call page). */
+export type IngestSubject = { videoId: string } | { roomId: string };
 
 interface IngestToken {
   token: string;
@@ -47,21 +50,21 @@ export interface ReporterCounters {
   batchesFailed: number;
 }
 
-export class StatsReporter {
+export class StatsReporter<Sample extends { ts: number }> {
   #token: IngestToken | null = null;
-  #samples: StatsSampleBody[] = [];
+  #samples: Sample[] = [];
   #events: ConnectionEventBody[] = [];
   #timer: ReturnType<typeof setInterval> | null = null;
   #inFlight: Promise<void> | null = null;
   readonly counters: ReporterCounters = { sessionId: null, samplesAccepted: 0, eventsAccepted: 0, batchesSent: 0, batchesFailed: 0 };
 
-  constructor(private readonly roomId: string) {}
+  constructor(private readonly subject: IngestSubject) {}
 
   start(): void {
-    this.#timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
+    this.#timer ??= setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
   }
 
-  addSample(sample: StatsSampleBody): void {
+  addSample(sample: Sample): void {
     this.#samples.push(sample);
     if (this.#samples.length > MAX_BUFFERED_SAMPLES) this.#samples.splice(0, this.#samples.length - MAX_BUFFERED_SAMPLES);
   }
@@ -86,7 +89,7 @@ export class StatsReporter {
 
   async #ingestToken(): Promise<IngestToken> {
     if (this.#token && Date.parse(this.#token.expiresAt) - TOKEN_RENEW_MARGIN_MS > Date.now()) return this.#token;
-    const body = { roomId: this.roomId, ...(this.#token ? { sessionId: this.#token.sessionId } : {}) };
+    const body = { ...this.subject, ...(this.#token ? { sessionId: this.#token.sessionId } : {}) };
     this.#token = await apiRequest<IngestToken>('/tokens/ingest', {
       method: 'POST',
       body,
@@ -106,7 +109,7 @@ export class StatsReporter {
         const response = await fetch('/api/v1/analytics/samples', {
           method: 'POST',
           headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token.token}` },
-          body: JSON.stringify({ sessionId: token.sessionId, peerId: token.peerId, roomId: this.roomId, samples, events }),
+          body: JSON.stringify({ sessionId: token.sessionId, peerId: token.peerId, ...this.subject, samples, events }),
           keepalive,
           signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
         });

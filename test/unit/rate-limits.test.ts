@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { decide, isSharedLocalAddress, LOGIN_FAILURES, record, type WindowRule } from '../../src/domain/rate-limits';
+
+const rule: WindowRule = { limit: 3, windowMs: 60_000 };
+
+describe('sliding-window limits', () => {
+  it('allows up to the limit inside the window, then says when the window reopens', () => {
+    let hits: number[] = [];
+    for (const at of [0, 10_000, 20_000]) {
+      expect(decide(hits, rule, at).allowed).toBe(true);
+      hits = record(hits, rule, at);
+    }
+    expect(decide(hits, rule, 30_000)).toEqual({ allowed: false, hits: 3, retryAfterSeconds: 30 });
+    // The oldest hit leaves the window at 60 s.
+    expect(decide(hits, rule, 60_000)).toEqual({ allowed: true, hits: 2, retryAfterSeconds: 0 });
+  });
+
+  it('keeps no more entries than the limit needs', () => {
+    let hits: number[] = [];
+    for (let at = 0; at < 10; at++) hits = record(hits, rule, at);
+    expect(hits).toEqual([7, 8, 9]);
+  });
+
+  it('never answers a Retry-After of zero when refusing', () => {
+    const hits = [0, 1, 2];
+    expect(decide(hits, rule, 59_999.5).retryAfterSeconds).toBeGreaterThanOrEqual(1);
+  });
+
+  it('limits sign-in to five failures per 15 minutes', () => {
+    let hits: number[] = [];
+    for (let i = 0; i < 5; i++) hits = record(hits, LOGIN_FAILURES, i * 1000);
+    const refused = decide(hits, LOGIN_FAILURES, 5_000);
+    expect(refused.allowed).toBe(false);
+    expect(refused.retryAfterSeconds).toBe(15 * 60 - 5);
+  });
+
+  it('treats loopback and unknown client addresses as the shared local address', () => {
+    for (const address of [undefined, '', '127.0.0.1', '::1', '::ffff:127.0.0.1']) expect(isSharedLocalAddress(address)).toBe(true);
+    for (const address of ['203.0.113.7', '2001:db8::1', '10.0.0.1']) expect(isSharedLocalAddress(address)).toBe(false);
+  });
+});

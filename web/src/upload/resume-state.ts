@@ -1,0 +1,43 @@
+// What survives a reload of the upload page: the video being uploaded and the multipart upload of each large
+// file. Browsers do not let a page keep picked files, so after a reload the creator picks the folder again; the
+// server then says what it already has (GET /videos/{id}/uploads), and only the rest is sent.
+
+const KEY = 'vibestream.upload';
+
+export interface ResumeState {
+  videoId: string;
+  title: string;
+  /** Multipart upload id by manifest path. */
+  uploadIds: Record<string, string>;
+}
+
+function isResumeState(value: unknown): value is ResumeState {
+  if (typeof value !== 'object' || value === null) return false;
+  const state = value as Partial<ResumeState>;
+  return typeof state.videoId === 'string' && typeof state.title === 'string' && typeof state.uploadIds === 'object';
+}
+
+export function loadResumeState(): ResumeState | null {
+  try {
+    const parsed: unknown = JSON.parse(window.localStorage.getItem(KEY) ?? 'null');
+    return isResumeState(parsed) ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+export function saveResumeState(state: ResumeState): void {
+  try {
+    window.localStorage.setItem(KEY, JSON.stringify(state));
+  } catch {
+    // Storage full or disabled: the upload goes on, it just cannot resume after a reload.
+  }
+}
+
+export function clearResumeState(): void {
+  try {
+    window.localStorage.removeItem(KEY);
+  } catch {
+    // See above.
+  }
+}
