@@ -5,7 +5,7 @@
 //      ipfs-unixfs-importer writing the same 100 MiB to an on-disk blockstore in this process (target ≥ 0.5×);
 //   2. time to first byte of a segment from the edge cache vs not yet cached (R2 behind the Worker).
 // Options: --mib N (default 100)  --segments N (default 25)  --ttfb-samples N (default 12).
-// Writes its own section of bench/RESULTS.md.
+// Writes its own section of bench/RESULTS.md and its rows of the summary table (bench/summary.json).
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ import { signUp } from '../test/support/api';
 import { startWranglerDev } from '../test/support/wrangler-dev';
 import { machineDescription } from './lib/machine';
 import { writeResultsSection } from './lib/results';
+import { type SummaryRow, updateSummary } from './lib/summary';
 
 export interface IpfsBenchOptions {
   mib: number;
@@ -27,7 +28,7 @@ export interface IpfsBenchOptions {
   ttfbSamples: number;
 }
 
-const SECTION = 'IPFS storage: upload-to-pinned and segment TTFB';
+export const IPFS_SECTION = 'IPFS storage: upload-to-pinned and segment TTFB';
 const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -193,7 +194,7 @@ export async function benchIpfs(options: IpfsBenchOptions): Promise<IpfsBenchRes
       'in flight), where it flows into the importer as it arrives; then it builds and pins the root directory, records CIDs in D1 and marks the',
       'video ready. The baseline is ipfs-unixfs-importer with the same Kubo-default settings writing the same bytes to an on-disk blockstore in',
       'one Node process (no HTTP, no R2, no queue), warmed up, run before and after the pipeline. "Queue delivery" starts at the job’s first call',
-      'to the node, so it leaves out the ipfs-jobs batch window (max_batch_timeout = 1 s).',
+      'to the node, so it leaves out the outbox relay and queue hand-offs (the ipfs-jobs consumer delivers at once: max_batch_timeout = 0).',
       '',
       '| measure | seconds | MiB/s | ratio to raw importer | target |',
       '| --- | ---: | ---: | ---: | --- |',
@@ -225,6 +226,35 @@ export async function benchIpfs(options: IpfsBenchOptions): Promise<IpfsBenchRes
   }
 }
 
+/** The summary-table rows for a run (bench/lib/summary.ts); the caller stamps date and load. */
+export function ipfsSummaryRows(result: IpfsBenchResult, mib: number): Omit<SummaryRow, 'date' | 'load'>[] {
+  const command = `npm run bench:ipfs -- --mib ${mib}`;
+  return [
+    {
+      key: 'ipfs:upload',
+      benchmark: `IPFS upload-to-pinned, ${mib} MiB, vs raw ipfs-unixfs-importer`,
+      target: '≥ 0.50× raw importer throughput',
+      measured: `${fmt(result.ratio, 2)}× publish → ready (${fmt(result.pipelineSeconds, 2)} s vs ${fmt(result.importerSeconds, 2)} s); ${fmt(result.jobRatio, 2)}× from queue delivery`,
+      met: result.ratio >= 0.5,
+      command,
+      note:
+        'the ipfs-jobs queue now delivers at once (max_batch_timeout = 0), so what remains is the pipeline’s own work: the outbox relay and queue hand-offs in ' +
+        'wrangler dev, local R2 reads that answer in tens to hundreds of ms each, and every byte crossing HTTP and a multipart parse into the node’s importer; ' +
+        'the raw importer does pure hashing and file writes in one process. Closing it locally would take the store job reading R2 faster (larger reads, ' +
+        'more files in flight) on a less loaded machine; against production Kubo the import runs in Go next to its datastore.',
+    },
+    {
+      key: 'ipfs:ttfb',
+      benchmark: 'Segment time to first byte (4 MiB), edge cache hit vs not cached',
+      target: 'cache hit faster than a miss',
+      measured: `hit ${fmt(result.cachedMedianMs)} ms vs miss ${fmt(result.uncachedMedianMs)} ms median`,
+      met: result.cachedMedianMs <= result.uncachedMedianMs,
+      command,
+      note: 'locally the Cache API and R2 are both simulated on the same machine, so a hit saves little.',
+    },
+  ];
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const { values } = parseArgs({
     options: {
@@ -235,9 +265,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   });
   const options = { mib: Number(values.mib), segments: Number(values.segments), ttfbSamples: Number(values['ttfb-samples']) };
   benchIpfs(options)
-    .then(async ({ markdown }) => {
-      await writeResultsSection(SECTION, markdown);
-      console.log(markdown);
+    .then(async (result) => {
+      await writeResultsSection(IPFS_SECTION, result.markdown);
+      const stamp = { date: new Date().toISOString().slice(0, 16).replace('T', ' '), load: `load ${loadavg()[0]?.toFixed(1)}` };
+      await updateSummary(ipfsSummaryRows(result, options.mib).map((row) => ({ ...row, ...stamp })));
+      console.log(result.markdown);
     })
     .catch((error) => {
       console.error(error);

@@ -1,11 +1,15 @@
 // A development IPFS node that answers the subset of the Kubo RPC API (https://docs.ipfs.tech/reference/kubo/rpc/)
 // VibeStream's IPFS adapter calls: add, cat, ls, block/put, pin/add|rm|ls, id, version, repo/stat, swarm/peers.
 // Written over Web-standard Request/Response so the same handler serves Node (server.ts, `npm run dev`, the
-// tooling tests) and can run inside workerd; blocks live in any `interface-blockstore` (on disk in server.ts).
+// tooling tests) and in-process callers; `add` reads its multipart body with @fastify/busboy (Node streams).
+// Blocks live in any `interface-blockstore` (on disk in server.ts).
 //
 // It is not a network node: no libp2p, no bitswap, no DHT. Each node stores only what was added to it, which
 // is exactly what replication across several configured nodes needs to be exercised locally. Production talks
 // to Kubo or IPFS Cluster instead.
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { Busboy } from '@fastify/busboy';
 import * as dagPb from '@ipld/dag-pb';
 import type { Blockstore } from 'interface-blockstore';
 import { exporter } from 'ipfs-unixfs-exporter';
@@ -14,7 +18,6 @@ import { fixedSize } from 'ipfs-unixfs-importer/chunker';
 import { CID } from 'multiformats/cid';
 import { sha256 } from 'multiformats/hashes/sha2';
 import { KUBO_CHUNK_BYTES, KUBO_DEFAULT_IMPORT_OPTIONS } from '../../src/shared/content-id';
-import { boundaryOf, MultipartError, readMultipart } from './multipart';
 
 const RAW_CODEC = 0x55;
 /** What `version` reports: the Kubo release whose RPC shapes this node follows. */
@@ -112,6 +115,80 @@ const flag = (url: URL, kebab: string, fallback: boolean) => {
   return value === null ? fallback : value === '' || value === 'true' || value === '1';
 };
 
+class BadFilename extends Error {
+  constructor(filename: string) {
+    super(`invalid file name "${filename}": not URL-encoded`);
+  }
+}
+
+/** One file part of an `add` body; `content` streams from the request as the consumer reads it. */
+interface FilePart {
+  /** The form field name (`file`, `file-1`, `dir-2`, …). */
+  name: string;
+  filename: string;
+  contentType: string;
+  content: Readable;
+}
+
+/**
+ * The file parts of a multipart/form-data body, in order. busboy holds back the body while a part's stream is
+ * unread (backpressure), so a consumer that reads each part to its end before asking for the next one gets every
+ * file streamed straight from the wire. `failure` holds the first parse error (a malformed or truncated body);
+ * it also fails the part being read, so a consumer in the middle of a file sees it too.
+ */
+function multipartFiles(body: ReadableStream<Uint8Array>, contentType: string) {
+  const parser = Busboy({
+    headers: { 'content-type': contentType },
+    // Kubo clients send each path URL-encoded in `filename`; keep it whole (busboy takes the basename otherwise).
+    preservePath: true,
+    // A part is a file when it has a filename, like Kubo's multipart reader; plain fields are ignored.
+    isPartAFile: (_name, _type, filename) => filename !== undefined,
+  });
+  const source = Readable.fromWeb(body as NodeReadableStream<Uint8Array>);
+  const arrived: FilePart[] = [];
+  const state: { failure?: Error; finished: boolean } = { finished: false };
+  let wake: (() => void) | undefined;
+  const signal = () => {
+    wake?.();
+    wake = undefined;
+  };
+  const fail = (error: unknown) => {
+    state.failure ??= error instanceof Error ? error : new Error(String(error));
+    signal();
+  };
+  parser.on('file', (name, content, filename, _encoding, mimeType) => {
+    content.on('error', fail);
+    arrived.push({ name, filename, contentType: mimeType, content });
+    signal();
+  });
+  parser.on('finish', () => {
+    state.finished = true;
+    signal();
+  });
+  parser.on('error', fail);
+  source.on('error', fail);
+  source.pipe(parser);
+
+  async function* parts(): AsyncGenerator<FilePart> {
+    try {
+      for (;;) {
+        if (state.failure) throw state.failure;
+        const part = arrived.shift();
+        if (part) yield part;
+        else if (state.finished) return;
+        else await new Promise<void>((resolve) => (wake = resolve));
+      }
+    } finally {
+      // On an early stop the rest of the body is read and dropped, so the connection can still carry the answer.
+      if (!source.readableEnded) {
+        source.unpipe(parser);
+        source.resume();
+      }
+    }
+  }
+  return { parts: parts(), state };
+}
+
 export function createDevNodeHandler(options: DevNodeOptions): DevNodeHandler {
   const { blockstore, pins } = options;
   let repoBytes = options.initialRepoBytes ?? 0;
@@ -151,8 +228,7 @@ export function createDevNodeHandler(options: DevNodeOptions): DevNodeHandler {
 
   async function add(request: Request, url: URL): Promise<Response> {
     const type = request.headers.get('content-type') ?? '';
-    const boundary = type.startsWith('multipart/form-data') ? boundaryOf(type) : undefined;
-    if (!boundary || !request.body) return kuboError('file argument was nil', 400);
+    if (!/^multipart\/form-data\s*;/i.test(type) || !request.body) return kuboError('file argument was nil', 400);
     const cidVersion = Number(param(url, 'cid-version') ?? 0) === 1 ? 1 : 0;
     const rawLeaves = flag(url, 'raw-leaves', cidVersion === 1);
     const chunker = param(url, 'chunker') ?? `size-${KUBO_CHUNK_BYTES}`;
@@ -161,16 +237,27 @@ export function createDevNodeHandler(options: DevNodeOptions): DevNodeHandler {
     const pin = flag(url, 'pin', true);
     const wrap = flag(url, 'wrap-with-directory', false);
 
+    let upload: ReturnType<typeof multipartFiles>;
+    try {
+      upload = multipartFiles(request.body, type);
+    } catch (error) {
+      // busboy refuses a Content-Type without a boundary before reading anything.
+      return kuboError(`file argument was nil: ${error instanceof Error ? error.message : String(error)}`, 400);
+    }
     // Files stream from the body into the importer one at a time (fileImportConcurrency 1 reads each file's
     // content to its end before asking for the next part).
     let files = 0;
-    const parts = readMultipart(request.body, boundary);
     async function* candidates(): AsyncGenerator<ImportCandidate> {
-      for await (const part of parts) {
-        if (part.filename === undefined) continue;
-        const path = decodeURIComponent(part.filename) || undefined;
+      for await (const part of upload.parts) {
         files += 1;
+        let path: string | undefined;
+        try {
+          path = decodeURIComponent(part.filename) || undefined;
+        } catch {
+          throw new BadFilename(part.filename);
+        }
         if (part.name.startsWith('dir') || part.contentType === 'application/x-directory') {
+          part.content.resume();
           if (path) yield { path };
           continue;
         }
@@ -214,7 +301,8 @@ export function createDevNodeHandler(options: DevNodeOptions): DevNodeHandler {
         if (wrap ? path === '' : !path.includes('/')) topLevel.push(entry.cid);
       }
     } catch (error) {
-      if (error instanceof MultipartError) return kuboError(`malformed multipart body: ${error.message}`, 400);
+      if (upload.state.failure) return kuboError(`malformed multipart body: ${upload.state.failure.message}`, 400);
+      if (error instanceof BadFilename) return kuboError(error.message, 400);
       return kuboError(error instanceof Error ? error.message : String(error));
     }
     if (files === 0) return kuboError('file argument was nil', 400);

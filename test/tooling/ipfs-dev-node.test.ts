@@ -1,14 +1,18 @@
 // The development IPFS node, driven by the official kubo-rpc-client from Node, with every CID checked against
-// Debian's independent `ipfs_cid` tool (Kubo's default `ipfs add` settings) and against kuboDefaultCid.
+// Debian's independent `ipfs_cid` tool (Kubo's default `ipfs add` settings) and against kuboDefaultCid; and its
+// multipart `add` over raw HTTP: several files and directories in one body (however the body is split) give the
+// importer's CIDs, and a malformed body is a Kubo-shaped 400 with nothing pinned.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MemoryBlockstore } from 'blockstore-core/memory';
+import { importer } from 'ipfs-unixfs-importer';
 import { create, type KuboRPCClient } from 'kubo-rpc-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IpfsDevNode, startIpfsDevNode } from '../../dev/ipfs-node/server';
-import { kuboDefaultCid } from '../../src/shared/content-id';
+import { KUBO_DEFAULT_IMPORT_OPTIONS, kuboDefaultCid } from '../../src/shared/content-id';
 
 const KNOWN_VECTOR = { bytes: new TextEncoder().encode('hello world\n'), cid: 'QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o' };
 
@@ -29,6 +33,38 @@ async function catAll(cid: string, options: { offset?: number; length?: number }
   for await (const chunk of client.cat(cid, options)) chunks.push(chunk);
   return Buffer.concat(chunks);
 }
+
+/** A body handed over `chunkSize` bytes at a time, so part boundaries and headers fall mid-chunk. */
+function streamOf(bytes: Uint8Array, chunkSize: number): ReadableStream<Uint8Array> {
+  let offset = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (offset >= bytes.length) controller.close();
+      else {
+        controller.enqueue(bytes.slice(offset, offset + chunkSize));
+        offset += chunkSize;
+      }
+    },
+  });
+}
+
+async function formBody(form: FormData) {
+  const request = new Request('http://node/', { method: 'POST', body: form });
+  return { type: request.headers.get('content-type') as string, bytes: new Uint8Array(await request.arrayBuffer()) };
+}
+
+async function pinnedCids(): Promise<string[]> {
+  const cids: string[] = [];
+  for await (const pin of client.pin.ls()) cids.push(pin.cid.toString());
+  return cids.sort();
+}
+
+type AddLine = { Name: string; Hash: string; Size: string };
+const addLines = async (response: Response) =>
+  (await response.text())
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as AddLine);
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'vibestream-ipfs-node-'));
@@ -142,5 +178,103 @@ describe('Kubo RPC endpoints through kubo-rpc-client', () => {
     const bad = await fetch(`${node.url}/api/v0/cat?arg=not-a-cid`, { method: 'POST' });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ Type: 'error' });
+  });
+});
+
+describe('add with a multipart body', () => {
+  it('adds several files and a directory in one request with the importer’s CIDs, however the body is split', async () => {
+    const a = new Uint8Array(randomBytes(300_000));
+    // Bytes that look like a delimiter and a header end must stay content.
+    const b = new TextEncoder().encode('a\r\n--not-the-boundary\r\n\r\nb\r\n-');
+    const expected = new Map<string, string>();
+    for await (const entry of importer(
+      [
+        { path: 'video/a.bin', content: a },
+        { path: 'video/b.txt', content: b },
+        { path: 'video/empty', content: new Uint8Array(0) },
+      ],
+      new MemoryBlockstore(),
+      KUBO_DEFAULT_IMPORT_OPTIONS,
+    )) {
+      expected.set(entry.path ?? '', entry.cid.toString());
+    }
+    const form = new FormData();
+    form.append('note', 'a plain field, ignored');
+    form.append('dir', new File([''], 'video', { type: 'application/x-directory' }));
+    form.append('file-1', new Blob([a]), encodeURIComponent('video/a.bin'));
+    form.append('file-2', new Blob([b]), encodeURIComponent('video/b.txt'));
+    form.append('file-3', new Blob([]), encodeURIComponent('video/empty'));
+    const { type, bytes } = await formBody(form);
+
+    // Over HTTP, then in-process with the body in 7-byte and 4 KiB pieces.
+    const overHttp = await fetch(`${node.url}/api/v0/add?cid-version=0`, {
+      method: 'POST',
+      headers: { 'content-type': type },
+      body: bytes,
+    });
+    expect(overHttp.status).toBe(200);
+    expect(overHttp.headers.get('x-chunked-output')).toBe('1');
+    const lines = await addLines(overHttp);
+    expect(new Map(lines.map((line) => [line.Name, line.Hash]))).toEqual(expected);
+    // Kubo's NDJSON shape: Size is the cumulative DAG size as a string, the directory last.
+    expect(lines.at(-1)?.Name).toBe('video');
+    for (const line of lines) expect(line.Size).toMatch(/^\d+$/);
+    expect(Number(lines.find((line) => line.Name === 'video/a.bin')?.Size)).toBeGreaterThan(a.length);
+    // Kubo pins the top-level result: the directory, not each file in it.
+    const pins = await pinnedCids();
+    expect(pins).toContain(expected.get('video'));
+    expect(pins).not.toContain(expected.get('video/a.bin'));
+    expect(Buffer.compare(await catAll(expected.get('video/b.txt') as string), Buffer.from(b))).toBe(0);
+
+    for (const chunkSize of [7, 4096]) {
+      const response = await node.handler(
+        new Request(`${node.url}/api/v0/add`, {
+          method: 'POST',
+          headers: { 'content-type': type },
+          body: streamOf(bytes, chunkSize),
+          duplex: 'half',
+        } as RequestInit),
+      );
+      expect(response.status).toBe(200);
+      expect(await addLines(response)).toEqual(lines);
+    }
+  });
+
+  it('answers a truncated body with a Kubo-shaped 400 and pins nothing', async () => {
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(randomBytes(50_000))]), 'first');
+    form.append('file-1', new Blob([new Uint8Array(randomBytes(50_000))]), 'cut');
+    const { type, bytes } = await formBody(form);
+    const before = await pinnedCids();
+    // Cut in the middle of the second file (the first one is complete), and in the first part's headers.
+    for (const end of [80_000, 60]) {
+      const response = await fetch(`${node.url}/api/v0/add`, {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body: bytes.slice(0, end),
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({
+        Message: expect.stringMatching(/^malformed multipart body: .*unexpected end/i),
+        Code: 0,
+        Type: 'error',
+      });
+    }
+    expect(await pinnedCids()).toEqual(before);
+  });
+
+  it('answers a body that is not multipart/form-data, or has no file in it, with a Kubo-shaped 400', async () => {
+    const add = (headers: Record<string, string>, body: BodyInit) => fetch(`${node.url}/api/v0/add`, { method: 'POST', headers, body });
+    const fieldsOnly = new FormData();
+    fieldsOnly.append('note', 'no filename, so not a file');
+    const { type, bytes } = await formBody(fieldsOnly);
+    for (const response of [
+      await add({ 'content-type': 'application/json' }, '{"file":"hello"}'),
+      await add({ 'content-type': 'multipart/form-data' }, 'no boundary'),
+      await add({ 'content-type': type }, bytes),
+    ]) {
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({ Message: expect.stringMatching(/^file argument was nil/), Code: 0, Type: 'error' });
+    }
   });
 });
