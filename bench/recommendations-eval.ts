@@ -7,6 +7,7 @@
 // Writes (or replaces) the "## Recommendations" section of bench/RESULTS.md; benchRecommendations() returns it.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,7 +16,7 @@ import { issueToken } from '../src/domain/auth-tokens';
 import { catalogueCoverage, creatorDiversity, ndcgAtK, precisionAtK, recallAtK } from '../src/domain/recommendations/evaluation';
 import {
   type BlendWeights,
-  DEFAULT_BLEND,
+  blendCandidates,
   finalizeRecommendations,
   mergeTrending,
   NEIGHBOURS_PER_SEED,
@@ -24,17 +25,32 @@ import {
   selectSeeds,
 } from '../src/domain/recommendations/hybrid';
 import { swarmHealthScore } from '../src/domain/recommendations/p2p-rerank';
-import { collaborativeLists, contentLists, type SignalRecord, trendingLists } from '../src/domain/recommendations/precompute';
+import {
+  collaborativeLists,
+  contentLists,
+  type SignalRecord,
+  trendingLists,
+  viewerCandidateLists,
+  viewerCandidates,
+} from '../src/domain/recommendations/precompute';
 import { signalWeight } from '../src/domain/recommendations/signals';
 import { GLOBAL_REGION, trendingByRegion } from '../src/domain/recommendations/trending';
 import { startWranglerDev } from '../test/support/wrangler-dev';
 import { fetchOnce, timeSequential } from './lib/load';
 import { machineDescription } from './lib/machine';
 import { generateSynthetic, holdOut, type SyntheticData, seededRandom } from './lib/recs-synthetic';
-import { writeResultsSection } from './lib/results';
+import { RESULTS_PATH, writeResultsSection } from './lib/results';
+import { type SummaryRow, updateSummary } from './lib/summary';
 import { d1File } from './queries';
 
 const K = 10;
+/** Why the uncached latency target is missed where it is, and what would close it (summary table note). */
+const LATENCY_NOTE =
+  'a request is one D1 round trip once the hourly job has stored the viewer’s candidate list (two before, three at first), but that one batch still ' +
+  'reads about 400 rows through left joins (200 stored candidates, 100 history rows, regional and global trending, each with its listing and ' +
+  'swarm facts), and local D1 answers through a Durable Object RPC on the loaded cores (the hello route alone is several ms at p95). ' +
+  'Reading only the history since the last run and storing the candidates’ listing facts with them (re-checking only the status) would shrink ' +
+  'it further; repeat requests are served from the isolate cache.';
 export const RESULTS_TITLE = 'Recommendations';
 const HOLD_OUT = 0.2;
 const root = join(import.meta.dirname, '..');
@@ -147,12 +163,12 @@ function evaluateSize(label: string, size: (typeof SIZES)[keyof typeof SIZES], s
     // Offline protocol: every training item is excluded (the product keeps in-progress ones; see signals.ts isSeen).
     const exclude = new Set(history.map((signal) => signal.videoId));
     const seeds = selectSeeds(history.map((signal) => ({ videoId: signal.videoId, weight: signalWeight(signal, now), seen: true })));
-    const score = (weights: BlendWeights, withTrending: boolean): ScoredCandidate[] =>
+    const score = (weights: BlendWeights): ScoredCandidate[] =>
       scoreCandidates({
         seeds,
         collaborative: (id) => collaborative.get(id)?.slice(0, NEIGHBOURS_PER_SEED),
         content: (id) => content.get(id)?.slice(0, NEIGHBOURS_PER_SEED),
-        trending: withTrending ? mergeTrending(trending.get(user.region) ?? [], trending.get(GLOBAL_REGION) ?? []) : [],
+        trending: [],
         region: user.region,
         exclude,
         weights,
@@ -164,7 +180,13 @@ function evaluateSize(label: string, size: (typeof SIZES)[keyof typeof SIZES], s
       if (popular.length >= K) break;
       if (!exclude.has(entry.id)) popular.push(entry.id);
     }
-    const hybridScored = score(DEFAULT_BLEND, true);
+    // The hybrid arms take the served route: the viewer's list as the hourly job stores it (precompute.ts
+    // viewerCandidates), then the request-time blend with trending and the exclusions.
+    const hybridScored = blendCandidates(viewerCandidates(history, { collaborative, content }, now), {
+      trending: mergeTrending(trending.get(user.region) ?? [], trending.get(GLOBAL_REGION) ?? []),
+      region: user.region,
+      exclude,
+    });
     const hybrid = ids(finalizeRecommendations(hybridScored, { limit: K, listed: listedOf }));
     const hybridP2p = ids(
       finalizeRecommendations(hybridScored, { limit: K, listed: listedOf, healthOf: (id) => healthOf(id, user.region) }),
@@ -173,10 +195,10 @@ function evaluateSize(label: string, size: (typeof SIZES)[keyof typeof SIZES], s
     const results: Record<(typeof armNames)[number], string[]> = {
       popularity: popular,
       'collaborative (item-kNN)': ids(
-        finalizeRecommendations(score({ collaborative: 1, content: 0, trending: 0 }, false), { limit: K, listed: listedOf }),
+        finalizeRecommendations(score({ collaborative: 1, content: 0, trending: 0 }), { limit: K, listed: listedOf }),
       ),
       'content (TF-IDF)': ids(
-        finalizeRecommendations(score({ collaborative: 0, content: 1, trending: 0 }, false), { limit: K, listed: listedOf }),
+        finalizeRecommendations(score({ collaborative: 0, content: 1, trending: 0 }), { limit: K, listed: listedOf }),
       ),
       hybrid,
       'hybrid + P2P re-rank': hybridP2p,
@@ -226,12 +248,16 @@ interface ServingResult {
   errors: number;
 }
 
-/** Loads the 1× data set, precomputed as the cron would, into the local D1 file of a fresh `wrangler dev`. */
+/**
+ * Loads the 1× data set into the local D1 file of a fresh `wrangler dev`, with everything the hourly job writes
+ * (the same domain functions: neighbours, trending, each viewer's candidate list), as after a deployment's run.
+ */
 function loadIntoD1(persistDir: string, data: SyntheticData, now: number) {
   const listed = new Set(data.videos.map((video) => video.id));
   const collaborative = collaborativeLists(data.signals, listed, now);
   const content = contentLists(data.videos);
   const trending = trendingLists(data.signals, listed, now);
+  const viewerLists = viewerCandidateLists(data.signals, { collaborative, content }, now);
   const db = new Database(d1File(persistDir));
   db.pragma('journal_mode = WAL');
   const insertUser = db.prepare(
@@ -247,6 +273,10 @@ function loadIntoD1(persistDir: string, data: SyntheticData, now: number) {
   );
   const insertNeighbour = db.prepare(
     'INSERT INTO rec_neighbours (video_id, kind, neighbour_id, score, computed_at) VALUES (?, ?, ?, ?, ?)',
+  );
+  const insertCandidate = db.prepare(
+    `INSERT INTO rec_viewer_candidates (user_id, rank, video_id, collaborative, content, seed_id, contribution, computed_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertTrending = db.prepare('INSERT INTO rec_trending (region, video_id, score, viewers, computed_at) VALUES (?, ?, ?, ?, ?)');
   const insertHealth = db.prepare(
@@ -283,6 +313,10 @@ function loadIntoD1(persistDir: string, data: SyntheticData, now: number) {
       for (const [videoId, list] of lists) for (const n of list) insertNeighbour.run(videoId, kind, n.id, n.score, now);
     }
     for (const [region, list] of trending) for (const e of list) insertTrending.run(region, e.id, e.score, e.viewers, now);
+    for (const [userId, list] of viewerLists) {
+      for (const [rank, c] of list.entries())
+        insertCandidate.run(userId, rank, c.id, c.collaborative, c.content, c.seedId, c.contribution, now);
+    }
     for (const [index, video] of data.videos.entries()) if (index % 3 === 0) insertHealth.run(video.id, 'US', 1 + (index % 9), now);
   })();
   db.pragma('wal_checkpoint(TRUNCATE)');
@@ -436,6 +470,58 @@ export async function benchRecommendations(options: RecsBenchOptions = {}): Prom
   };
 }
 
+const oneDecimal = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** The rows of bench/RESULTS.md's summary table this benchmark measures (bench/lib/summary.ts). */
+export function recsSummaryRows(recs: RecsBenchResult): Omit<SummaryRow, 'date' | 'load'>[] {
+  const rows: Omit<SummaryRow, 'date' | 'load'>[] = recs.ndcgRatios.map(({ label, ratio }) => ({
+    key: `recs:ndcg:${label}`,
+    benchmark: `Recommendations quality, ${label}`,
+    target: 'hybrid NDCG@10 ≥ 1.5× popularity',
+    measured: `${oneDecimal(ratio, 2)}×`,
+    met: ratio >= 1.5,
+    command: `npm run eval:recs -- --sizes ${label.startsWith('10') ? '10x' : '1x'}`,
+  }));
+  if (recs.serving) {
+    const { missP95Ms, helloP95Ms, hitP95Ms, contextP95Ms } = recs.serving;
+    rows.push({
+      key: 'recs:latency',
+      benchmark: 'Recommendations serving latency, uncached (a different viewer each request)',
+      target: 'p95 < 20 ms',
+      measured:
+        `p95 ${oneDecimal(missP95Ms, 0)} ms (${oneDecimal(missP95Ms / helloP95Ms)}× the hello route's ${oneDecimal(helloP95Ms)} ms); ` +
+        `with context p95 ${oneDecimal(contextP95Ms, 0)} ms; isolate-cache hit p95 ${oneDecimal(hitP95Ms)} ms`,
+      met: missP95Ms < 20,
+      command: 'npm run eval:recs -- --sizes none --requests 300',
+      note: LATENCY_NOTE,
+    });
+  }
+  return rows;
+}
+
+/**
+ * Keeps the subsections ("### …") of the section already in RESULTS.md that this run did not measure (a size,
+ * or the serving latency), so `--sizes none` and `--no-serving` runs add to each other.
+ */
+function mergeWithPrevious(section: string, previous: string | null): string {
+  if (!previous) return section;
+  const split = (text: string) => {
+    const parts = text.split(/\n(?=### )/);
+    const head = parts.shift() ?? '';
+    return {
+      head,
+      subsections: new Map(
+        // Keyed by the heading up to its first colon: "### 10× MovieLens-100K size", "### Serving latency on …".
+        parts.map((part) => [(part.split('\n')[0] ?? '').split(':')[0] ?? '', part.trim()]),
+      ),
+    };
+  };
+  const fresh = split(section);
+  const old = split(previous);
+  const keys = [...new Set([...old.subsections.keys(), ...fresh.subsections.keys()])];
+  return [fresh.head.trim(), ...keys.map((key) => fresh.subsections.get(key) ?? old.subsections.get(key))].join('\n\n');
+}
+
 async function main() {
   const { values } = parseArgs({
     options: {
@@ -445,14 +531,19 @@ async function main() {
       'no-serving': { type: 'boolean', default: false },
     },
   });
-  const { markdown: section } = await benchRecommendations({
+  const recs = await benchRecommendations({
     seed: Number(values.seed),
     sizes: (values.sizes ?? '1x,10x').split(',').filter((size): size is '1x' | '10x' => size === '1x' || size === '10x'),
     requests: values['no-serving'] ? 0 : Number(values.requests),
   });
-  console.log(`\n${section}`);
+  console.log(`\n${recs.markdown}`);
+  const document = existsSync(RESULTS_PATH) ? await readFile(RESULTS_PATH, 'utf8') : '';
+  const previous = document.split(/\n(?=## )/).find((part) => part.startsWith(`## ${RESULTS_TITLE}\n`)) ?? null;
+  const section = mergeWithPrevious(recs.markdown, previous);
   await writeResultsSection(RESULTS_TITLE, section.slice(`## ${RESULTS_TITLE}`.length));
-  console.log('written to bench/RESULTS.md');
+  const stamp = { date: new Date().toISOString().slice(0, 16).replace('T', ' '), load: `load ${loadavg()[0]?.toFixed(1)}` };
+  await updateSummary(recsSummaryRows(recs).map((row) => ({ ...row, ...stamp })));
+  console.log('written to bench/RESULTS.md (section and summary rows)');
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === import.meta.filename) {

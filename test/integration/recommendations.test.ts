@@ -257,6 +257,58 @@ describe('recommendations', () => {
     expect(elsewhere.body.items.every((item: any) => item.p2pBoosted === false)).toBe(true);
   });
 
+  it('serves the list the hourly job precomputed, re-checking the listing and what was seen since', async () => {
+    const viewer = await signUp('viewer');
+    await seedSignal(viewer.user.id, jazz[0] as string, 'DE');
+    await runScheduled('0 * * * *', env);
+    const stored = await env.DB.prepare('SELECT video_id, seed_id, computed_at FROM rec_viewer_candidates WHERE user_id = ? ORDER BY rank')
+      .bind(viewer.user.id)
+      .all<{ video_id: string; seed_id: string; computed_at: number }>();
+    expect(stored.results.length).toBeGreaterThan(0);
+    expect(stored.results.every((row) => row.seed_id === jazz[0] && row.video_id !== jazz[0])).toBe(true);
+    const computedAt = stored.results[0]?.computed_at;
+
+    // With a context, the context video's neighbours join the stored list in the same read.
+    const upNext = await call(`/api/v1/recommendations?context=${cooking[1]}&limit=3`, { token: viewer.accessToken, country: 'DE' });
+    expect(upNext.status).toBe(200);
+    expect(ids(upNext.body)).not.toContain(cooking[1]);
+    expect(ids(upNext.body)).not.toContain(jazz[0]);
+    expect(upNext.body.items[0].explanation).toBe('More like “Cooking pasta night 1”');
+
+    // A stored candidate the neighbour tables would never produce for this viewer: only the stored list puts it first.
+    await env.DB.prepare(
+      `INSERT INTO rec_viewer_candidates (user_id, rank, video_id, collaborative, content, seed_id, contribution, computed_at)
+       VALUES (?, 999, ?, 1000, 0, ?, 700, ?)`,
+    )
+      .bind(viewer.user.id, cooking[2], jazz[0], computedAt)
+      .run();
+    const served = await call('/api/v1/recommendations?limit=5', { token: viewer.accessToken, country: 'DE' });
+    expect(served.status).toBe(200);
+    expect(served.body.coldStart).toBe(false);
+    expect(ids(served.body)[0]).toBe(cooking[2]);
+    expect(served.body.items[0]).toMatchObject({
+      reason: { kind: 'because_you_watched', videoId: jazz[0] },
+      explanation: 'Because you watched “Jazz piano lesson 0”',
+    });
+
+    // The video stops being ready: it is gone on the next request, the rest of the list still served.
+    await env.DB.prepare("UPDATE videos SET status = 'processing' WHERE id = ?").bind(cooking[2]).run();
+    try {
+      const unready = await call('/api/v1/recommendations?limit=6', { token: viewer.accessToken, country: 'DE' });
+      expect(unready.status).toBe(200);
+      expect(ids(unready.body)).not.toContain(cooking[2]);
+      expect(unready.body.items.length).toBeGreaterThan(0);
+    } finally {
+      await markVideoReady(cooking[2] as string);
+    }
+
+    // Finished since the precomputation: left out although the stored list still holds it.
+    await seedSignal(viewer.user.id, cooking[2] as string, 'DE');
+    const seen = await call('/api/v1/recommendations?limit=7', { token: viewer.accessToken, country: 'DE' });
+    expect(ids(seen.body)).not.toContain(cooking[2]);
+    expect(seen.body.items.length).toBeGreaterThan(0);
+  });
+
   it('documents every route in the OpenAPI document', async () => {
     const doc = await api('GET', '/api/v1/openapi.json');
     for (const path of ['/api/v1/recommendations', '/api/v1/videos/{id}/similar', '/api/v1/trending', '/api/v1/interactions']) {

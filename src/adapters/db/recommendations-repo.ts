@@ -4,10 +4,11 @@
 import { and, desc, eq, gt, inArray, isNotNull, lt, or, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import { chunk } from '../../domain/collections';
+import type { PersonalCandidate } from '../../domain/recommendations/hybrid';
 import { emptySignal, foldInteraction, type Interaction, type SignalSummary } from '../../domain/recommendations/signals';
 import type { Scored } from '../../domain/recommendations/top-k';
 import type { Database } from './client';
-import { peerSessions, recNeighbours, recSignals, recSwarmHealth, recTrending, users, videos } from './schema';
+import { peerSessions, recNeighbours, recSignals, recSwarmHealth, recTrending, recViewerCandidates, users, videos } from './schema';
 
 export type SignalRow = typeof recSignals.$inferSelect;
 export type NeighbourKind = 'collaborative' | 'content';
@@ -171,6 +172,28 @@ export async function candidateFactsOf(db: Database, ids: readonly string[], hea
   return (await db.batch(statements as [(typeof statements)[number]])).flat();
 }
 
+/**
+ * The viewer's precomputed personal candidates, best first, each with its facts (see candidateFacts; health in
+ * `healthRegion`): one primary-key range read. Empty when the last precomputation had no list for the viewer.
+ */
+export function viewerCandidatesWithFactsQuery(db: Database, userId: string, healthRegion: string) {
+  return db
+    .select({
+      id: recViewerCandidates.videoId,
+      collaborative: recViewerCandidates.collaborative,
+      content: recViewerCandidates.content,
+      seedId: recViewerCandidates.seedId,
+      contribution: recViewerCandidates.contribution,
+      ...candidateFacts,
+    })
+    .from(recViewerCandidates)
+    .leftJoin(videos, and(eq(videos.id, recViewerCandidates.videoId), isListed()))
+    .leftJoin(users, eq(users.id, videos.creatorId))
+    .leftJoin(recSwarmHealth, and(eq(recSwarmHealth.videoId, recViewerCandidates.videoId), eq(recSwarmHealth.region, healthRegion)))
+    .where(eq(recViewerCandidates.userId, userId))
+    .orderBy(recViewerCandidates.rank);
+}
+
 /** The viewer's most recent signals, with the title of each video that is listed (for explanations). */
 export function historyWithTitlesQuery(db: Database, userId: string, limit: number) {
   return db
@@ -296,6 +319,40 @@ export async function replaceNeighbours(db: Database, kind: NeighbourKind, lists
     ...statements,
     db.delete(recNeighbours).where(and(eq(recNeighbours.kind, kind), lt(recNeighbours.computedAt, computedAt))),
   ]);
+  return rows.length;
+}
+
+/** Writes every viewer's candidate list in place (as replaceNeighbours): upsert by (viewer, rank), then drop older rows. */
+export async function replaceViewerCandidates(db: Database, lists: Map<string, PersonalCandidate[]>, computedAt: number) {
+  const rows = [...lists].flatMap(([userId, list]) =>
+    list.map((candidate, rank) => ({
+      userId,
+      rank,
+      videoId: candidate.id,
+      collaborative: candidate.collaborative,
+      content: candidate.content,
+      seedId: candidate.seedId,
+      contribution: candidate.contribution,
+      computedAt,
+    })),
+  );
+  const statements = chunk(rows, Math.floor(PARAMS_PER_STATEMENT / 8)).map((part) =>
+    db
+      .insert(recViewerCandidates)
+      .values(part)
+      .onConflictDoUpdate({
+        target: [recViewerCandidates.userId, recViewerCandidates.rank],
+        set: {
+          videoId: sql`excluded.video_id`,
+          collaborative: sql`excluded.collaborative`,
+          content: sql`excluded.content`,
+          seedId: sql`excluded.seed_id`,
+          contribution: sql`excluded.contribution`,
+          computedAt: sql`excluded.computed_at`,
+        },
+      }),
+  );
+  await runInBatches(db, [...statements, db.delete(recViewerCandidates).where(lt(recViewerCandidates.computedAt, computedAt))]);
   return rows.length;
 }
 

@@ -88,3 +88,28 @@ export const recSwarmHealth = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.videoId, t.region] }), index('rec_swarm_health_computed').on(t.computedAt)],
 );
+
+/**
+ * Each active viewer's personal candidates from the last precomputation, best first (domain precompute.ts
+ * viewerCandidates): summed collaborative and content evidence and the strongest seed, so "for you" is one indexed
+ * read; trending, swarm health, the listing and what was seen since are applied on request.
+ */
+export const recViewerCandidates = sqliteTable(
+  'rec_viewer_candidates',
+  {
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    rank: integer('rank').notNull(),
+    videoId: text('video_id')
+      .notNull()
+      .references(() => videos.id, { onDelete: 'cascade' }),
+    collaborative: real('collaborative').notNull(),
+    content: real('content').notNull(),
+    // The history video that contributed most (the "because you watched").
+    seedId: text('seed_id').notNull(),
+    contribution: real('contribution').notNull(),
+    computedAt: integer('computed_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.rank] }), index('rec_viewer_candidates_computed').on(t.computedAt)],
+);

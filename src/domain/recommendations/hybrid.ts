@@ -1,7 +1,9 @@
 // The hybrid recommender, in two steps so the Worker can fetch only what each step needs:
 //   1. scoreCandidates: from the viewer's seeds (videos they cared about, plus the one they are watching) and
 //      the precomputed neighbour lists, blend collaborative, content and trending scores into one relevance,
-//      and remember why each candidate is there (the explanation);
+//      and remember why each candidate is there (the explanation). It is accumulatePersonal (seed by seed; the
+//      hourly job stores each viewer's topPersonal) followed by blendCandidates (on request: exclusions,
+//      normalisation, trending), so a stored list is ranked exactly as one scored on request;
 //   2. finalizeRecommendations: drop what the catalog no longer lists, re-rank by swarm health within the
 //      relevance tolerance (p2p-rerank.ts), diversify (diversity.ts).
 // A viewer with no history has no seeds, so only trending speaks: the cold start for new users. A new video
@@ -102,67 +104,126 @@ export interface ScoredCandidate {
   reason: Reason;
 }
 
-export function scoreCandidates(input: ScoreInput): ScoredCandidate[] {
+/**
+ * One candidate's personal evidence before normalisation: summed seed weight × similarity per kind, and the seed
+ * that contributed most (weighted as in the blend) with its contribution. Sums add up seed by seed, so evidence
+ * computed in the hourly job (without the context video) can take the context seed's neighbours on request.
+ */
+export interface PersonalCandidate {
+  id: string;
+  collaborative: number;
+  content: number;
+  seedId: string;
+  contribution: number;
+}
+
+export interface PersonalInput {
+  seeds: readonly Seed[];
+  collaborative: (videoId: string) => readonly Scored[] | undefined;
+  content: (videoId: string) => readonly Scored[] | undefined;
+  exclude: ReadonlySet<string>;
+  weights?: BlendWeights;
+}
+
+/** Adds the seeds' neighbours to `into` (a new map by default) and returns it. */
+export function accumulatePersonal(input: PersonalInput, into = new Map<string, PersonalCandidate>()): Map<string, PersonalCandidate> {
   const weights = input.weights ?? DEFAULT_BLEND;
-  const collaborative = new Map<string, number>();
-  const content = new Map<string, number>();
-  // Per candidate, the seed that contributed most (weighted as in the blend): the "because you watched".
-  const bestSeed = new Map<string, { videoId: string; contribution: number }>();
-  const accumulate = (
-    lists: ScoreInput['collaborative'],
-    into: Map<string, number>,
-    blendWeight: number,
-    seed: Seed,
-    normaliser: number,
-  ) => {
+  const add = (seed: Seed, kind: 'collaborative' | 'content') => {
+    const blendWeight = weights[kind];
     if (blendWeight <= 0) return;
-    for (const neighbour of lists(seed.videoId) ?? []) {
+    for (const neighbour of input[kind](seed.videoId) ?? []) {
       if (input.exclude.has(neighbour.id)) continue;
       const value = seed.weight * neighbour.score;
-      into.set(neighbour.id, (into.get(neighbour.id) ?? 0) + value);
-      const contribution = (blendWeight * value) / normaliser;
-      const best = bestSeed.get(neighbour.id);
-      if (!best || contribution > best.contribution) bestSeed.set(neighbour.id, { videoId: seed.videoId, contribution });
+      let candidate = into.get(neighbour.id);
+      if (!candidate) {
+        candidate = { id: neighbour.id, collaborative: 0, content: 0, seedId: seed.videoId, contribution: -1 };
+        into.set(neighbour.id, candidate);
+      }
+      candidate[kind] += value;
+      const contribution = blendWeight * value;
+      if (contribution > candidate.contribution) {
+        candidate.seedId = seed.videoId;
+        candidate.contribution = contribution;
+      }
     }
   };
-  const seedTotal = input.seeds.reduce((sum, seed) => sum + seed.weight, 0) || 1;
   for (const seed of input.seeds) {
-    accumulate(input.collaborative, collaborative, weights.collaborative, seed, seedTotal);
-    accumulate(input.content, content, weights.content, seed, seedTotal);
+    add(seed, 'collaborative');
+    add(seed, 'content');
   }
-  const maxOf = (values: Iterable<number>) => {
-    let max = 0;
-    for (const value of values) if (value > max) max = value;
-    return max || 1;
-  };
-  const maxCollaborative = maxOf(collaborative.values());
-  const maxContent = maxOf(content.values());
+  return into;
+}
+
+const maxOf = (values: Iterable<number>) => {
+  let max = 0;
+  for (const value of values) if (value > max) max = value;
+  return max || 1;
+};
+
+/**
+ * The `k` candidates with the highest personal relevance (collaborative and content normalised and blended, no
+ * trending): what the hourly job stores per viewer. Stored and live sums normalise the same way on request.
+ */
+export function topPersonal(personal: Iterable<PersonalCandidate>, k: number, weights: BlendWeights = DEFAULT_BLEND): PersonalCandidate[] {
+  const all = [...personal];
+  const maxCollaborative = maxOf(all.map((candidate) => candidate.collaborative));
+  const maxContent = maxOf(all.map((candidate) => candidate.content));
+  const relevance = (candidate: PersonalCandidate) =>
+    weights.collaborative * (candidate.collaborative / maxCollaborative) + weights.content * (candidate.content / maxContent);
+  return all
+    .map((candidate) => ({ candidate, relevance: relevance(candidate) }))
+    .sort((a, b) => b.relevance - a.relevance || (a.candidate.id < b.candidate.id ? -1 : 1))
+    .slice(0, k)
+    .map(({ candidate }) => candidate);
+}
+
+export interface BlendInput {
+  context?: string | null;
+  trending: readonly TrendingCandidate[];
+  /** The viewer's region ('' when unknown), for "popular near you". */
+  region: string;
+  /** Never recommended: seen videos, the context video. */
+  exclude: ReadonlySet<string>;
+  weights?: BlendWeights;
+}
+
+/** Normalises the personal evidence, adds trending, and names each candidate's reason; best first. */
+export function blendCandidates(personal: Iterable<PersonalCandidate>, input: BlendInput): ScoredCandidate[] {
+  const weights = input.weights ?? DEFAULT_BLEND;
+  const kept = [...personal].filter((candidate) => !input.exclude.has(candidate.id));
+  const byId = new Map(kept.map((candidate) => [candidate.id, candidate]));
+  const maxCollaborative = maxOf(kept.map((candidate) => candidate.collaborative));
+  const maxContent = maxOf(kept.map((candidate) => candidate.content));
   const trending = new Map(input.trending.filter((entry) => !input.exclude.has(entry.id)).map((entry) => [entry.id, entry]));
 
-  const ids = new Set([...collaborative.keys(), ...content.keys(), ...trending.keys()]);
+  const ids = new Set([...byId.keys(), ...trending.keys()]);
   const scored: ScoredCandidate[] = [];
   for (const id of ids) {
-    const cf = (collaborative.get(id) ?? 0) / maxCollaborative;
-    const cb = (content.get(id) ?? 0) / maxContent;
+    const candidate = byId.get(id);
+    const cf = (candidate?.collaborative ?? 0) / maxCollaborative;
+    const cb = (candidate?.content ?? 0) / maxContent;
     const trend = trending.get(id);
     const tr = trend?.score ?? 0;
-    const personal = weights.collaborative * cf + weights.content * cb;
+    const personalScore = weights.collaborative * cf + weights.content * cb;
     const popular = weights.trending * tr;
-    const relevance = personal + popular;
+    const relevance = personalScore + popular;
     if (!(relevance > 0)) continue;
-    const seed = bestSeed.get(id);
     let reason: Reason;
-    if (seed && personal >= popular) {
+    if (candidate && personalScore >= popular) {
       reason =
-        seed.videoId === input.context
-          ? { kind: 'similar_to_current', videoId: seed.videoId }
-          : { kind: 'because_you_watched', videoId: seed.videoId };
+        candidate.seedId === input.context
+          ? { kind: 'similar_to_current', videoId: candidate.seedId }
+          : { kind: 'because_you_watched', videoId: candidate.seedId };
     } else {
       reason = trend?.local && input.region ? { kind: 'popular_near_you', region: input.region } : { kind: 'trending' };
     }
     scored.push({ id, relevance, collaborative: cf, content: cb, trending: tr, reason });
   }
   return scored.sort((a, b) => b.relevance - a.relevance || (a.id < b.id ? -1 : 1));
+}
+
+export function scoreCandidates(input: ScoreInput): ScoredCandidate[] {
+  return blendCandidates(accumulatePersonal(input).values(), input);
 }
 
 export interface FinalizeOptions {

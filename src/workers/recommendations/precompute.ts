@@ -1,18 +1,25 @@
 // The hourly recommendation precomputation (cron `0 * * * *`, workers/scheduled.ts): read the recent signals and
 // the listed catalog from D1, run the pure precomputation (domain/recommendations/precompute.ts), and replace the
-// neighbour, trending and swarm-health tables in place. Nothing of this runs on the request path.
+// neighbour, trending, swarm-health and per-viewer candidate tables in place. Nothing of this runs on the request path.
 import { openDatabase } from '../../adapters/db/client';
 import {
   catalogPage,
   replaceNeighbours,
   replaceSwarmHealth,
   replaceTrending,
+  replaceViewerCandidates,
   signalsPage,
   swarmHealthFromAnalytics,
   toSummary,
 } from '../../adapters/db/recommendations-repo';
 import type { ContentItem } from '../../domain/recommendations/content';
-import { collaborativeLists, contentLists, type SignalRecord, trendingLists } from '../../domain/recommendations/precompute';
+import {
+  collaborativeLists,
+  contentLists,
+  type SignalRecord,
+  trendingLists,
+  viewerCandidateLists,
+} from '../../domain/recommendations/precompute';
 import type { Env } from '../env';
 
 const DAY_MS = 86_400_000;
@@ -33,6 +40,7 @@ export interface PrecomputeResult {
   contentRows: number;
   trendingRows: number;
   swarmHealthRows: number;
+  viewerCandidateRows: number;
 }
 
 export async function precomputeRecommendations(env: Pick<Env, 'DB'>, now: number): Promise<PrecomputeResult> {
@@ -66,12 +74,16 @@ export async function precomputeRecommendations(env: Pick<Env, 'DB'>, now: numbe
     };
   });
 
+  const collaborative = collaborativeLists(signals, listed, now);
+  const content = contentLists(catalog);
   return {
     signals: signals.length,
     videos: catalog.length,
-    collaborativeRows: await replaceNeighbours(db, 'collaborative', collaborativeLists(signals, listed, now), now),
-    contentRows: await replaceNeighbours(db, 'content', contentLists(catalog), now),
+    collaborativeRows: await replaceNeighbours(db, 'collaborative', collaborative, now),
+    contentRows: await replaceNeighbours(db, 'content', content, now),
     trendingRows: await replaceTrending(db, trendingLists(signals, listed, now), now),
     swarmHealthRows: await replaceSwarmHealth(db, health, now),
+    // Last: each viewer's candidates from the neighbour lists just written, so a request reads one list.
+    viewerCandidateRows: await replaceViewerCandidates(db, viewerCandidateLists(signals, { collaborative, content }, now), now),
   };
 }

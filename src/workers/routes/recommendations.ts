@@ -2,8 +2,9 @@
 // feed them. Requests read precomputed lists (hourly cron, workers/recommendations/precompute.ts) and do only
 // light scoring (domain/recommendations/hybrid.ts). D1 round trips are what a request waits for, so each is a
 // db.batch() of indexed reads and every candidate list carries its videos' listing and swarm-health facts in the
-// same statement (left joins): "for you" takes two round trips (history and trending, then the seeds'
-// neighbours), one without history; similar videos and trending one each after their own lookups.
+// same statement (left joins): "for you" takes one round trip when the hourly job stored the viewer's candidate
+// list (the common case), two for a viewer new since (history and trending, then the seeds' neighbours); similar
+// videos and trending one each after their own lookups.
 // Interactions go through the transactional outbox and the queue, so the player never waits on the write.
 import { createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
@@ -19,6 +20,7 @@ import {
   neighboursWithFactsQueries,
   toSummary,
   trendingWithFactsQuery,
+  viewerCandidatesWithFactsQuery,
 } from '../../adapters/db/recommendations-repo';
 import { videos } from '../../adapters/db/schema';
 import { findVideo } from '../../adapters/db/videos-repo';
@@ -28,11 +30,15 @@ import { createEvent } from '../../domain/events';
 import { rankByContent } from '../../domain/recommendations/content';
 import { explanationText } from '../../domain/recommendations/explain';
 import {
+  accumulatePersonal,
   type BlendWeights,
+  blendCandidates,
+  CONTEXT_SEED_FACTOR,
   finalizeRecommendations,
   type HistoryEntry,
   mergeTrending,
   NEIGHBOURS_PER_SEED,
+  type PersonalCandidate,
   type Recommendation,
   type ScoredCandidate,
   scoreCandidates,
@@ -216,7 +222,9 @@ recommendationRoutes.openapi(
 
     const db = openDatabase(c.env.DB);
     const now = Date.now();
-    const [contextRows, history, regional, global] = await db.batch([
+    // One round trip: the context video, the history (what was seen since the last precomputation, seed titles),
+    // trending, the viewer's precomputed candidates and, with a context, its own neighbours; all with their facts.
+    const [contextRows, history, regional, global, precomputed, contextNeighbours] = await db.batch([
       db
         .select({ id: videos.id, title: videos.title, creatorId: videos.creatorId, visibility: videos.visibility })
         .from(videos)
@@ -225,6 +233,10 @@ recommendationRoutes.openapi(
       historyWithTitlesQuery(db, principal.userId, HISTORY_LIMIT),
       trendingWithFactsQuery(db, region || GLOBAL_REGION, region ? TRENDING_READ : 0, region),
       trendingWithFactsQuery(db, GLOBAL_REGION, TRENDING_READ, region),
+      viewerCandidatesWithFactsQuery(db, principal.userId, region),
+      ...(neighboursWithFactsQueries(db, [context ?? ''], ['collaborative', 'content'], NEIGHBOURS_PER_SEED, region) as [
+        ReturnType<typeof neighboursWithFactsQueries>[number],
+      ]),
     ]);
     const contextVideo = contextRows[0];
     if (context && (!contextVideo || !canView(contextVideo, principal))) throw notFound('Video');
@@ -235,39 +247,78 @@ recommendationRoutes.openapi(
       const summary = toSummary(signal);
       return { videoId: signal.videoId, weight: signalWeight(summary, now), seen: isSeen(summary) };
     });
-    const seeds = selectSeeds(entries, context);
+    // Seen now (the history is read live), whether or not it was when the list was precomputed.
     const exclude = new Set(entries.filter((entry) => entry.seen).map((entry) => entry.videoId));
     if (context) exclude.add(context);
-
-    const neighbourRows = (
-      seeds.length > 0
-        ? await db.batch(
-            neighboursWithFactsQueries(
-              db,
-              seeds.map((seed) => seed.videoId),
-              ['collaborative', 'content'],
-              NEIGHBOURS_PER_SEED,
-              region,
-            ) as [ReturnType<typeof neighboursWithFactsQueries>[number]],
-          )
-        : []
-    ).flat() as NeighbourRow[];
     const facts = emptyFacts();
     collectFacts(facts, regional, region);
     collectFacts(facts, global, region);
-    collectFacts(facts, neighbourRows, region);
-    const lists = groupNeighbours(neighbourRows);
-    const scored = scoreCandidates({
-      seeds,
-      context,
-      collaborative: (id) => lists.collaborative.get(id),
-      content: (id) => lists.content.get(id),
-      trending: mergeTrending(regional, global),
-      region,
-      exclude,
-    });
+    const trending = mergeTrending(regional, global);
+
+    let scored: ScoredCandidate[];
+    let coldStart: boolean;
+    if (precomputed.length > 0) {
+      collectFacts(facts, precomputed, region);
+      const personal = new Map<string, PersonalCandidate>();
+      for (const row of precomputed) {
+        if (!personal.has(row.id))
+          personal.set(row.id, {
+            id: row.id,
+            collaborative: row.collaborative,
+            content: row.content,
+            seedId: row.seedId,
+            contribution: row.contribution,
+          });
+      }
+      if (context) {
+        // The context video is a seed worth twice the strongest one (hybrid.ts selectSeeds); its neighbours add
+        // to the stored sums exactly as they would have in the hourly job.
+        const rows = contextNeighbours as NeighbourRow[];
+        collectFacts(facts, rows, region);
+        const lists = groupNeighbours(rows);
+        const strongest = selectSeeds(entries)[0]?.weight ?? 1;
+        accumulatePersonal(
+          {
+            seeds: [{ videoId: context, weight: CONTEXT_SEED_FACTOR * strongest }],
+            collaborative: (id) => lists.collaborative.get(id),
+            content: (id) => lists.content.get(id),
+            exclude,
+          },
+          personal,
+        );
+      }
+      scored = blendCandidates(personal.values(), { context, trending, region, exclude });
+      coldStart = false;
+    } else {
+      // No list from the last precomputation (a viewer new since): the seeds' neighbours, one more round trip.
+      const seeds = selectSeeds(entries, context);
+      const neighbourRows = (
+        seeds.length > 0
+          ? await db.batch(
+              neighboursWithFactsQueries(
+                db,
+                seeds.map((seed) => seed.videoId),
+                ['collaborative', 'content'],
+                NEIGHBOURS_PER_SEED,
+                region,
+              ) as [ReturnType<typeof neighboursWithFactsQueries>[number]],
+            )
+          : []
+      ).flat() as NeighbourRow[];
+      collectFacts(facts, neighbourRows, region);
+      const lists = groupNeighbours(neighbourRows);
+      scored = scoreCandidates({
+        seeds,
+        context,
+        collaborative: (id) => lists.collaborative.get(id),
+        content: (id) => lists.content.get(id),
+        trending,
+        region,
+        exclude,
+      });
+      coldStart = seeds.length === 0;
+    }
     const items = present(scored, limit, region, titles, facts);
-    const coldStart = seeds.length === 0;
     const body = { items, region, coldStart };
     recommendationCache.set(cacheKey, body, principal.userId);
     return c.json(body, 200, { 'Cache-Control': 'private, max-age=30', 'X-Cache': 'miss' });
