@@ -1,13 +1,41 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 
 // The web app is a handful of static pages served by Workers static assets (wrangler.toml `[assets]`).
 // Each page is its own HTML entry so the edge serves it without running the Worker; `/api/*` goes to the Worker.
 const root = fileURLToPath(new URL('.', import.meta.url));
 const page = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
+/**
+ * Adds `<link rel="modulepreload">` for a dynamically imported module's chunk to one page, so the browser fetches
+ * it alongside the page's entry instead of once the entry has run (Vite preloads static imports only).
+ */
+function preloadDynamicImport(htmlPage: string, modulePath: string): Plugin {
+  return {
+    name: 'vibestream:preload-dynamic-import',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(html, context) {
+        if (context.filename !== htmlPage || !context.bundle) return;
+        const chunk = Object.values(context.bundle).find((output) => output.type === 'chunk' && output.facadeModuleId === modulePath);
+        if (chunk?.type !== 'chunk') return;
+        return [chunk.fileName, ...chunk.imports]
+          .filter((file) => !html.includes(`/${file}"`))
+          .map((file) => ({
+            tag: 'link',
+            attrs: { rel: 'modulepreload', crossorigin: true, href: `/${file}` },
+            injectTo: 'head' as const,
+          }));
+      },
+    },
+  };
+}
+
 export default defineConfig({
   root,
+  // The dashboard's first chart waits for Chart.js (its own chunk): fetch it with the page, not after it.
+  plugins: [preloadDynamicImport(page('dashboard/index.html'), page('src/dashboard/charts.ts'))],
   // `vite` (dev server) proxies the API to a running `wrangler dev`, so pages behave as when served by the Worker.
   server: {
     proxy: {

@@ -5,8 +5,11 @@
 //   analytics_minutes / analytics_hours unfiltered range → primary key (minute|hour, …) range scan;
 //   filtered by video / room / country → analytics_minutes_video|room|country (col, minute);
 //   peer_sessions by time → peer_sessions_last_seen; by problem → peer_sessions_problem.
+// A report's statements (one per segment, plus the session counts of a summary) go to D1 as one batch: one
+// round trip instead of one per statement (https://developers.cloudflare.com/d1/worker-api/d1-database/#batch).
 
 import { and, asc, between, desc, eq, gte, lte, type SQL, sql } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { emptyRollup, type MinuteRollup, MOS_HISTOGRAM_BANDS, ROLLUP_SUM_FIELDS } from '../../domain/quality/rollup';
 import { analyticsHours, analyticsMinutes, connectionEvents, peerSessions, sessionMinutes } from './analytics-schema';
@@ -128,49 +131,91 @@ function sessionConditions(filter: Omit<AnalyticsFilter, 'from' | 'to'>): SQL[] 
   return conditions;
 }
 
-export async function aggregate(db: Database, filter: AnalyticsFilter): Promise<AggregatedRow> {
-  const parts = await Promise.all(
-    segmentsOf(filter.from, filter.to).map(
-      async (segment) =>
-        (await db
-          .select(sumsOf(segment.table))
-          .from(segment.table)
-          .where(fleetConditions(segment.table, filter, segment))
-          .get()) as AggregatedRow,
-    ),
-  );
-  return mergeGroups(parts, () => 0)[0] as AggregatedRow;
+type ReadQuery = BatchItem<'sqlite'> & PromiseLike<unknown[]>;
+
+/**
+ * Runs several read statements in one database round trip: a D1 batch where the driver has one, otherwise
+ * (an in-process SQLite driver, which has no round trips) one after another. Results come back in order.
+ */
+async function inOneRoundTrip(db: Database, queries: ReadQuery[]): Promise<unknown[][]> {
+  const batch = (db as Partial<Pick<Database, 'batch'>>).batch;
+  if (typeof batch === 'function' && queries.length > 1) {
+    return (await batch.call(db, queries as [ReadQuery, ...ReadQuery[]])) as unknown as unknown[][];
+  }
+  const results: unknown[][] = [];
+  for (const query of queries) results.push(await query);
+  return results;
 }
 
-/** Sessions seen in the range, and those seen in the last minute before `to` (active peers). */
-export async function sessionCounts(db: Database, filter: AnalyticsFilter, activeWindowMs = 60_000) {
-  const conditions = sessionConditions(filter);
-  const row = await db
+function aggregateQueries(db: Database, filter: AnalyticsFilter) {
+  return segmentsOf(filter.from, filter.to).map((segment) =>
+    db
+      .select(sumsOf(segment.table))
+      .from(segment.table)
+      .where(fleetConditions(segment.table, filter, segment)),
+  );
+}
+
+const sumParts = (parts: unknown[][]) =>
+  mergeGroups(
+    parts.map((rows) => rows[0] as AggregatedRow),
+    () => 0,
+  )[0] as AggregatedRow;
+
+export async function aggregate(db: Database, filter: AnalyticsFilter): Promise<AggregatedRow> {
+  return sumParts(await inOneRoundTrip(db, aggregateQueries(db, filter)));
+}
+
+export interface SessionCounts {
+  sessions: number;
+  activePeers: number;
+}
+
+function sessionCountsQuery(db: Database, filter: AnalyticsFilter, activeWindowMs: number) {
+  return db
     .select({
       sessions: sql<number>`count(*)`.mapWith(Number),
       active: sql<number>`coalesce(sum(${peerSessions.lastSeenAt} >= ${filter.to - activeWindowMs}), 0)`.mapWith(Number),
     })
     .from(peerSessions)
-    .where(and(gte(peerSessions.lastSeenAt, filter.from), lte(peerSessions.firstSeenAt, filter.to), ...conditions))
-    .get();
+    .where(and(gte(peerSessions.lastSeenAt, filter.from), lte(peerSessions.firstSeenAt, filter.to), ...sessionConditions(filter)));
+}
+
+function toSessionCounts(rows: unknown[]): SessionCounts {
+  const row = rows[0] as { sessions: number; active: number } | undefined;
   return { sessions: row?.sessions ?? 0, activePeers: row?.active ?? 0 };
+}
+
+/** Sessions seen in the range, and those seen in the last minute before `to` (active peers). */
+export async function sessionCounts(db: Database, filter: AnalyticsFilter, activeWindowMs = 60_000): Promise<SessionCounts> {
+  return toSessionCounts(await sessionCountsQuery(db, filter, activeWindowMs));
+}
+
+/** Everything a summary reads — the fleet sums of every segment and the session counts — in one round trip. */
+export async function summaryFigures(
+  db: Database,
+  filter: AnalyticsFilter,
+  activeWindowMs = 60_000,
+): Promise<{ row: AggregatedRow; counts: SessionCounts }> {
+  const results = await inOneRoundTrip(db, [sessionCountsQuery(db, filter, activeWindowMs), ...aggregateQueries(db, filter)]);
+  return { counts: toSessionCounts(results[0] ?? []), row: sumParts(results.slice(1)) };
 }
 
 export async function aggregateByBucket(db: Database, filter: AnalyticsFilter, bucketMs: number) {
   // Hour rows can only fill buckets made of whole hours.
   const segments = segmentsOf(filter.from, filter.to, bucketMs % HOUR_MS === 0);
-  const parts = await Promise.all(
-    segments.map(async ({ table, ...range }) => {
+  const parts = await inOneRoundTrip(
+    db,
+    segments.map(({ table, ...range }) => {
       const bucket = sql<number>`(${timeOf(table)} / ${bucketMs}) * ${bucketMs}`.mapWith(Number);
-      return (await db
+      return db
         .select({ bucket, ...sumsOf(table) })
         .from(table)
         .where(fleetConditions(table, filter, { table, ...range }))
-        .groupBy(bucket)
-        .all()) as (AggregatedRow & { bucket: number })[];
+        .groupBy(bucket);
     }),
   );
-  return mergeGroups(parts.flat(), (row) => row.bucket).sort((a, b) => a.bucket - b.bucket);
+  return mergeGroups(parts.flat() as (AggregatedRow & { bucket: number })[], (row) => row.bucket).sort((a, b) => a.bucket - b.bucket);
 }
 
 /** Average concurrent peers per bucket: session-minutes in the bucket ÷ minutes in the bucket. */
@@ -193,18 +238,18 @@ export type BreakdownDimension = 'country' | 'video' | 'room' | 'candidateType';
 const DIMENSION_KEY = { country: 'country', video: 'videoId', room: 'roomId', candidateType: 'candidateType' } as const;
 
 export async function aggregateByDimension(db: Database, filter: AnalyticsFilter, by: BreakdownDimension, limit = 200) {
-  const parts = await Promise.all(
-    segmentsOf(filter.from, filter.to).map(async ({ table, ...range }) => {
+  const parts = await inOneRoundTrip(
+    db,
+    segmentsOf(filter.from, filter.to).map(({ table, ...range }) => {
       const column = table[DIMENSION_KEY[by]];
-      return (await db
+      return db
         .select({ key: column, ...sumsOf(table) })
         .from(table)
         .where(fleetConditions(table, filter, { table, ...range }))
-        .groupBy(column)
-        .all()) as (AggregatedRow & { key: string })[];
+        .groupBy(column);
     }),
   );
-  return mergeGroups(parts.flat(), (row) => row.key)
+  return mergeGroups(parts.flat() as (AggregatedRow & { key: string })[], (row) => row.key)
     .sort((a, b) => b.samples - a.samples)
     .slice(0, limit);
 }

@@ -7,15 +7,14 @@ import type { Context } from 'hono';
 import {
   type AggregatedRow,
   type AnalyticsFilter,
-  aggregate,
   aggregateByBucket,
   aggregateByDimension,
   findSession,
   listSessions,
   peersByBucket,
-  sessionCounts,
   sessionEvents,
   sessionMinuteRows,
+  summaryFigures,
 } from '../../adapters/db/analytics-queries';
 import type { peerSessions } from '../../adapters/db/analytics-schema';
 import { openDatabase } from '../../adapters/db/client';
@@ -92,8 +91,7 @@ async function cachedJson(c: Context<AppEnv>, compute: () => Promise<unknown>): 
 }
 
 async function summaryOf(c: Context<AppEnv>, filter: AnalyticsFilter) {
-  const db = openDatabase(c.env.DB);
-  const [row, counts] = await Promise.all([aggregate(db, filter), sessionCounts(db, filter)]);
+  const { row, counts } = await summaryFigures(openDatabase(c.env.DB), filter);
   return summaryReport(row, counts, filter);
 }
 
