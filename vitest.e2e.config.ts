@@ -10,6 +10,8 @@ export default defineConfig({
     environment: 'node',
     globalSetup: ['test/e2e/global-setup.ts'],
     fileParallelism: false,
+    // After every other project has finished (vitest.config.ts): browser flows get the machine to themselves.
+    sequence: { groupOrder: 1 },
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Stopping wrangler dev waits up to 5 s for a clean exit before killing its process group.
