@@ -21,7 +21,7 @@ import { env } from 'cloudflare:workers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { issueToken } from '../../src/domain/auth-tokens';
 import { type FuzzOperation, type OpenApiDocument, operationsOf } from '../support/fuzz/openapi';
-import { api, markVideoReady, signUp, signUpAdmin } from './helpers';
+import { api, markVideoReady, signUp, signUpAdmin, testManifest } from './helpers';
 import { postWebhook, pricedVideo, routeProvidersToContracts, stripeContract, stripeSignature } from './payments-fixtures';
 
 const COLUMNS = ['anon', 'viewer', 'own', 'other', 'admin', 'keyRead', 'keyAll', 'expired', 'forged'] as const;
@@ -155,35 +155,8 @@ interface Fixtures {
 }
 
 const SEGMENT = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  return [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-async function manifestFor(videoId: string) {
-  return {
-    version: 1,
-    videoId,
-    createdAt: '2026-11-28T04:00:00.000Z',
-    source: { name: 'clip.mp4', bytes: 1000, sha256: 'a'.repeat(64), durationSeconds: 4, width: 640, height: 360 },
-    renditions: [
-      {
-        name: '360p',
-        bandwidth: 800_000,
-        resolution: '640x360',
-        codecs: 'avc1.64001e,mp4a.40.2',
-        playlist: '360p/index.m3u8',
-        segments: [
-          {
-            path: '360p/seg_00000.m4s',
-            index: 0,
-            durationSeconds: 4,
-            bytes: SEGMENT.byteLength,
-            sha256: await sha256Hex(SEGMENT),
-            cid: null,
-          },
-        ],
-      },
-    ],
-  };
+function manifestFor(videoId: string) {
+  return testManifest(videoId, [SEGMENT]);
 }
 
 async function newVideo(fx: Fixtures, ready = true) {

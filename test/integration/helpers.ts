@@ -79,3 +79,40 @@ export async function markVideoReady(videoId: string): Promise<void> {
   const { env } = await import('cloudflare:workers');
   await env.DB.prepare("UPDATE videos SET status = 'ready' WHERE id = ?").bind(videoId).run();
 }
+
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * The integrity manifest of a one-rendition package whose segments are `segments` (360p/seg_0000N.m4s), as
+ * `npm run package-video` writes it. `declaredBytes` overrides the sizes the manifest claims (for quota tests).
+ */
+export async function testManifest(videoId: string, segments: Uint8Array[], declaredBytes?: number[]) {
+  return {
+    version: 1,
+    videoId,
+    createdAt: '2026-11-28T04:00:00.000Z',
+    source: { name: 'clip.mp4', bytes: 1000, sha256: 'a'.repeat(64), durationSeconds: 4 * segments.length, width: 640, height: 360 },
+    renditions: [
+      {
+        name: '360p',
+        bandwidth: 800_000,
+        resolution: '640x360',
+        codecs: 'avc1.64001e,mp4a.40.2',
+        playlist: '360p/index.m3u8',
+        segments: await Promise.all(
+          segments.map(async (bytes, index) => ({
+            path: `360p/seg_0000${index}.m4s`,
+            index,
+            durationSeconds: 4,
+            bytes: declaredBytes?.[index] ?? bytes.byteLength,
+            sha256: await sha256Hex(bytes),
+            cid: null,
+          })),
+        ),
+      },
+    ],
+  };
+}

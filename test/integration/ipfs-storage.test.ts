@@ -9,36 +9,14 @@ import { createEvent } from '../../src/domain/events';
 import type { Env } from '../../src/workers/env';
 import { consumeBatch } from '../../src/workers/events/consumer';
 import worker from '../../src/workers/index';
-import { api, BASE, countRows, signUp, signUpAdmin } from './helpers';
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
-}
+import { api, BASE, countRows, signUp, signUpAdmin, testManifest } from './helpers';
 
 const segment = Uint8Array.from({ length: 4096 }, (_, i) => (i * 13) & 0xff);
 const playlist = (names: string[]) =>
   new TextEncoder().encode(`#EXTM3U\n#EXT-X-VERSION:7\n${names.map((name) => `#EXTINF:4.0,\n${name}\n`).join('')}#EXT-X-ENDLIST\n`);
 
-async function manifestFor(videoId: string, segmentBytes = segment.byteLength) {
-  return {
-    version: 1,
-    videoId,
-    createdAt: '2026-11-28T04:00:00.000Z',
-    source: { name: 'clip.mp4', bytes: 1000, sha256: 'a'.repeat(64), durationSeconds: 4, width: 640, height: 360 },
-    renditions: [
-      {
-        name: '360p',
-        bandwidth: 800_000,
-        resolution: '640x360',
-        codecs: 'avc1.64001e,mp4a.40.2',
-        playlist: '360p/index.m3u8',
-        segments: [
-          { path: '360p/seg_00000.m4s', index: 0, durationSeconds: 4, bytes: segmentBytes, sha256: await sha256Hex(segment), cid: null },
-        ],
-      },
-    ],
-  };
+function manifestFor(videoId: string, segmentBytes = segment.byteLength) {
+  return testManifest(videoId, [segment], [segmentBytes]);
 }
 
 async function newVideo(token: string, visibility: 'public' | 'private' = 'public') {

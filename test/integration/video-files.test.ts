@@ -1,43 +1,14 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
-import { api, signUp } from './helpers';
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
-}
+import { api, signUp, testManifest } from './helpers';
 
 const segmentBodies = [Uint8Array.from({ length: 32 }, (_, i) => i), Uint8Array.from({ length: 20 }, (_, i) => 200 - i)];
 const playlist = new TextEncoder().encode(
   '#EXTM3U\n#EXT-X-VERSION:7\n#EXTINF:4.0,\nseg_00000.m4s\n#EXTINF:4.0,\nseg_00001.m4s\n#EXT-X-ENDLIST\n',
 );
 
-async function manifestFor(videoId: string) {
-  return {
-    version: 1,
-    videoId,
-    createdAt: '2026-11-28T04:00:00.000Z',
-    source: { name: 'clip.mp4', bytes: 1000, sha256: 'a'.repeat(64), durationSeconds: 8, width: 640, height: 360 },
-    renditions: [
-      {
-        name: '360p',
-        bandwidth: 800_000,
-        resolution: '640x360',
-        codecs: 'avc1.64001e,mp4a.40.2',
-        playlist: '360p/index.m3u8',
-        segments: await Promise.all(
-          segmentBodies.map(async (bytes, index) => ({
-            path: `360p/seg_0000${index}.m4s`,
-            index,
-            durationSeconds: 4,
-            bytes: bytes.byteLength,
-            sha256: await sha256Hex(bytes),
-            cid: null,
-          })),
-        ),
-      },
-    ],
-  };
+function manifestFor(videoId: string) {
+  return testManifest(videoId, segmentBodies);
 }
 
 function upload(token: string, videoId: string, path: string, bytes: Uint8Array) {

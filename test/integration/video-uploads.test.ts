@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { MIB } from '../../src/domain/storage/upload-plan';
-import { api, markVideoReady, signUp, signUpAdmin } from './helpers';
+import { api, markVideoReady, sha256Hex, signUp, signUpAdmin, testManifest } from './helpers';
 
 // wrangler.toml: files from 8 MiB up are multipart, in 8 MiB parts; a 9 MiB segment is two parts (8 + 1 MiB).
 const PART_BYTES = 8 * MIB;
@@ -12,38 +12,8 @@ const playlist = new TextEncoder().encode(
 );
 const BIG = '360p/seg_00000.m4s';
 
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
-}
-
-async function manifestFor(videoId: string, big: Uint8Array = bigSegment) {
-  const segments = [big, smallSegment];
-  return {
-    version: 1,
-    videoId,
-    createdAt: '2026-11-28T04:00:00.000Z',
-    source: { name: 'clip.mp4', bytes: 1000, sha256: 'a'.repeat(64), durationSeconds: 8, width: 640, height: 360 },
-    renditions: [
-      {
-        name: '360p',
-        bandwidth: 800_000,
-        resolution: '640x360',
-        codecs: 'avc1.64001e,mp4a.40.2',
-        playlist: '360p/index.m3u8',
-        segments: await Promise.all(
-          segments.map(async (bytes, index) => ({
-            path: `360p/seg_0000${index}.m4s`,
-            index,
-            durationSeconds: 4,
-            bytes: bytes.byteLength,
-            sha256: await sha256Hex(bytes),
-            cid: null,
-          })),
-        ),
-      },
-    ],
-  };
+function manifestFor(videoId: string, big: Uint8Array = bigSegment) {
+  return testManifest(videoId, [big, smallSegment]);
 }
 
 async function videoWithManifest(big?: Uint8Array) {
