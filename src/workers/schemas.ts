@@ -129,7 +129,22 @@ export const VideoSchema = z
     currency: z.string(),
     visibility: Visibility,
     status: z.enum(['draft', 'processing', 'ready', 'failed']),
-    durationSeconds: z.number().nullable(),
+    durationSeconds: z.number().nullable().openapi({ description: 'Playable length of the published package' }),
+    posterUrl: z.string().nullable().openapi({ description: 'A JPEG frame of the video; null until a package with a poster is published' }),
+    storyboard: z
+      .object({
+        url: z.string(),
+        path: z.string(),
+        columns: z.number().int(),
+        rows: z.number().int(),
+        tiles: z.number().int(),
+        tileWidth: z.number().int(),
+        tileHeight: z.number().int(),
+        intervalSeconds: z.number(),
+      })
+      .nullable()
+      .openapi({ description: 'Seek-preview sprite: tile i shows the frame at i × intervalSeconds' }),
+    statusReason: z.string().nullable().openapi({ description: 'Why the video is "failed"; null otherwise' }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

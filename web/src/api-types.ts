@@ -1,8 +1,10 @@
 // Wire types of the JSON API as the web app uses them. The source of truth is the OpenAPI document the Worker
 // serves at /api/v1/openapi.json (built from the zod schemas in src/workers); keep these in step with it.
+import type { z } from 'zod';
 import type { SessionIdentity } from '../../src/domain/analytics/session-aggregator';
 import type { CandidateType } from '../../src/domain/quality/types';
 import type { Role } from '../../src/domain/roles';
+import type { VideoSchema } from '../../src/workers/schemas';
 
 export type { CandidateType, Role };
 
@@ -25,22 +27,8 @@ export interface AuthResult {
 
 export type Visibility = 'public' | 'unlisted' | 'private';
 
-export interface Video {
-  id: string;
-  creatorId: string;
-  creatorName: string;
-  title: string;
-  description: string;
-  tags: string[];
-  language: string;
-  priceCents: number;
-  currency: string;
-  visibility: Visibility;
-  status: string;
-  durationSeconds: number | null;
-  createdAt: string;
-  updatedAt: string;
-}
+/** The API's own schema (src/workers/schemas.ts), so the page and the route cannot drift apart. */
+export type Video = z.infer<typeof VideoSchema>;
 
 export interface Page<T> {
   items: T[];

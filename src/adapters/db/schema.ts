@@ -67,6 +67,17 @@ export const apiKeys = sqliteTable(
   (t) => [index('api_keys_user').on(t.userId, t.createdAt)],
 );
 
+/** The storyboard sprite's layout, as the manifest gives it, without its digest. */
+export interface VideoStoryboard {
+  path: string;
+  columns: number;
+  rows: number;
+  tiles: number;
+  tileWidth: number;
+  tileHeight: number;
+  intervalSeconds: number;
+}
+
 export const videos = sqliteTable(
   'videos',
   {
@@ -86,6 +97,12 @@ export const videos = sqliteTable(
     visibility: text('visibility').$type<'public' | 'unlisted' | 'private'>().notNull(),
     status: text('status').$type<'draft' | 'processing' | 'ready' | 'failed'>().notNull(),
     durationSeconds: real('duration_seconds'),
+    // Set at publish from the package's manifest: the poster's path and the seek-preview sprite's layout
+    // (domain/packaging/manifest.ts). Null for packages that have none.
+    posterPath: text('poster_path'),
+    storyboard: text('storyboard', { mode: 'json' }).$type<VideoStoryboard>(),
+    // Why the video is `failed` (shown to its creator in the studio); null otherwise.
+    statusReason: text('status_reason'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },

@@ -26,6 +26,10 @@ export function toPublicVideo(row: VideoWithCreator) {
     visibility: row.visibility,
     status: row.status,
     durationSeconds: row.durationSeconds,
+    // Poster and storyboard are files of the package, served by the same route as its segments.
+    posterUrl: row.posterPath ? `/api/v1/videos/${row.id}/hls/${row.posterPath}` : null,
+    storyboard: row.storyboard ? { ...row.storyboard, url: `/api/v1/videos/${row.id}/hls/${row.storyboard.path}` } : null,
+    statusReason: row.statusReason,
     createdAt: new Date(row.createdAt).toISOString(),
     updatedAt: new Date(row.updatedAt).toISOString(),
   };
@@ -45,6 +49,9 @@ function getColumns() {
     visibility: videos.visibility,
     status: videos.status,
     durationSeconds: videos.durationSeconds,
+    posterPath: videos.posterPath,
+    storyboard: videos.storyboard,
+    statusReason: videos.statusReason,
     createdAt: videos.createdAt,
     updatedAt: videos.updatedAt,
   };

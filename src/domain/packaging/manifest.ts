@@ -38,6 +38,22 @@ export interface ManifestRendition {
   segments: ManifestSegment[];
 }
 
+/** The still shown before playback (catalog cards, the player's poster): one JPEG frame of the video. */
+export const POSTER_PATH = 'poster.jpg';
+/** Seek previews: one JPEG sprite of `tiles` frames laid out left to right, top to bottom. */
+export const STORYBOARD_PATH = 'storyboard.jpg';
+
+export interface StoryboardDigest extends FileDigest {
+  columns: number;
+  rows: number;
+  /** How many tiles of the grid hold a frame (the last row may be partly empty). */
+  tiles: number;
+  tileWidth: number;
+  tileHeight: number;
+  /** Tile `i` shows the frame at `i * intervalSeconds`. */
+  intervalSeconds: number;
+}
+
 export interface IntegrityManifest {
   version: typeof MANIFEST_VERSION;
   videoId?: string;
@@ -45,6 +61,9 @@ export interface IntegrityManifest {
   createdAt: string;
   source: { name: string; bytes: number; sha256: string; durationSeconds: number; width: number; height: number };
   renditions: ManifestRendition[];
+  /** Both packagers write them; packages made before they existed have neither. */
+  poster?: FileDigest;
+  storyboard?: StoryboardDigest;
 }
 
 function hex(buffer: ArrayBuffer): string {
@@ -60,9 +79,24 @@ export async function verifySegment(bytes: Uint8Array, expectedSha256: string): 
   return (await sha256HexOfBytes(bytes)) === expectedSha256.toLowerCase();
 }
 
-/** Every file the manifest vouches for, init segments first within each rendition. */
+/** Every file the manifest vouches for, init segments first within each rendition, then poster and storyboard. */
 export function manifestFiles(manifest: IntegrityManifest): FileDigest[] {
-  return manifest.renditions.flatMap((rendition) => [...(rendition.init ? [rendition.init] : []), ...rendition.segments]);
+  return [
+    ...manifest.renditions.flatMap((rendition) => [...(rendition.init ? [rendition.init] : []), ...rendition.segments]),
+    ...(manifest.poster ? [manifest.poster] : []),
+    ...(manifest.storyboard ? [manifest.storyboard] : []),
+  ];
+}
+
+/**
+ * The playable length of the package: the EXTINF durations of its longest rendition. This, not the source's
+ * container header, is what the catalog shows, so a card never promises more than the player can play.
+ */
+export function packageDurationSeconds(manifest: IntegrityManifest): number {
+  const perRendition = manifest.renditions.map((rendition) =>
+    rendition.segments.reduce((sum, segment) => sum + segment.durationSeconds, 0),
+  );
+  return Math.round(Math.max(0, ...perRendition) * 1000) / 1000;
 }
 
 export type VerificationResult = { ok: true; files: number } | { ok: false; path: string; reason: 'missing' | 'size' | 'sha256' };
@@ -89,6 +123,8 @@ export interface BuildManifestInput {
   videoId?: string | undefined;
   createdAt: Date;
   source: IntegrityManifest['source'];
+  poster?: FileDigest | undefined;
+  storyboard?: StoryboardDigest | undefined;
   renditions: {
     name: string;
     resolution: string;
@@ -123,6 +159,8 @@ export function buildManifest(input: BuildManifestInput): IntegrityManifest {
         cid: null,
       })),
     })),
+    ...(input.poster ? { poster: input.poster } : {}),
+    ...(input.storyboard ? { storyboard: input.storyboard } : {}),
   };
 }
 

@@ -140,6 +140,9 @@ videoRoutes.openapi(
       ...body,
       status: 'draft',
       durationSeconds: null,
+      posterPath: null,
+      storyboard: null,
+      statusReason: null,
       createdAt: now,
       updatedAt: now,
     };
