@@ -3,11 +3,12 @@
 // Exit codes: 0 packaged, 1 ffmpeg is missing, the media is unreadable or encoding failed, 2 invalid command line.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { FileDigest, IntegrityManifest, LadderPlan, PlannedRendition, VariantStream } from '../src/domain/packaging';
+import type { FileDigest, IntegrityManifest, LadderPlan, PlannedRendition, StoryboardDigest, VariantStream } from '../src/domain/packaging';
 import {
   AAC_LC_CODEC,
   avcCodecString,
@@ -15,15 +16,30 @@ import {
   buildMasterPlaylist,
   chooseLadder,
   DEFAULT_RENDITIONS,
+  manifestFiles,
   measureBandwidth,
+  POSTER_PATH,
   parseMediaPlaylist,
   RENDITION_PRESETS,
   resolveRelative,
+  STORYBOARD_PATH,
   UnknownRenditionError,
 } from '../src/domain/packaging';
 import { CommandFailed, parseOrUsage, runCli, UsageError } from './lib/cli';
 import type { ProbedStream } from './lib/ffmpeg';
 import { frameRate, probe, requireFfmpeg, runFfmpeg } from './lib/ffmpeg';
+
+// Stills written beside the renditions: a poster for catalog cards and the player, and a storyboard sprite for
+// seek previews. Both are taken from the source, not from an encoded rendition, so they carry no encoding blur.
+export const POSTER_AT_FRACTION = 0.1;
+export const POSTER_MAX_WIDTH = 1280;
+export const STORYBOARD_TILE_WIDTH = 160;
+export const STORYBOARD_MAX_TILES = 100;
+export const STORYBOARD_MIN_INTERVAL_SECONDS = 2;
+const STORYBOARD_MAX_COLUMNS = 10;
+// ffmpeg's JPEG quality scale: 2 (best) to 31. Tiles are looked at small and briefly, the poster large.
+const POSTER_QUALITY = 3;
+const STORYBOARD_QUALITY = 5;
 
 const USAGE = `Usage: npm run package-video -- <input> [options]
 
@@ -36,8 +52,12 @@ Options:
   --segment-seconds N     target segment duration, 1-30 (default: 4)
   --format fmp4|ts        fragmented MP4 with an init segment, or MPEG-TS (default: fmp4)
   --video-id ID           catalog id recorded in the manifest
+  --max-video-kbps N      cap every rendition's video bit rate at N kbit/s (default: the preset's)
+  --max-audio-kbps N      cap every rendition's audio bit rate at N kbit/s (default: the preset's)
 
-Output: DIR/master.m3u8, DIR/<rendition>/index.m3u8 with its segments, DIR/manifest.json.
+Output: DIR/master.m3u8, DIR/<rendition>/index.m3u8 with its segments, DIR/${POSTER_PATH} (a frame
+${POSTER_AT_FRACTION * 100} % in, at the largest rendition's width up to ${POSTER_MAX_WIDTH} px), DIR/${STORYBOARD_PATH} (seek
+previews: ${STORYBOARD_TILE_WIDTH} px tiles, one every ${STORYBOARD_MIN_INTERVAL_SECONDS} s or more, at most ${STORYBOARD_MAX_TILES}) and DIR/manifest.json.
 Exit codes: 0 packaged, 1 ffmpeg missing, unreadable media or encoding failed, 2 invalid command line.`;
 
 export type SegmentFormat = 'fmp4' | 'ts';
@@ -49,6 +69,8 @@ export interface PackageOptions {
   segmentSeconds: number;
   format: SegmentFormat;
   videoId?: string | undefined;
+  maxVideoKbps?: number | undefined;
+  maxAudioKbps?: number | undefined;
   onProgress?: (fraction: number) => void;
   log?: (line: string) => void;
 }
@@ -134,6 +156,127 @@ export function ffmpegArguments(options: {
   return args;
 }
 
+function evenAtLeast2(value: number): number {
+  return Math.max(2, Math.round(value / 2) * 2);
+}
+
+/** Poster size: the largest rendition's, narrowed to POSTER_MAX_WIDTH with the same aspect ratio. */
+export function posterSize(renditions: readonly { width: number; height: number }[]): { width: number; height: number } {
+  const largest = renditions.reduce((widest, rendition) => (rendition.width > widest.width ? rendition : widest));
+  if (largest.width <= POSTER_MAX_WIDTH) return { width: largest.width, height: largest.height };
+  return { width: POSTER_MAX_WIDTH, height: evenAtLeast2((POSTER_MAX_WIDTH * largest.height) / largest.width) };
+}
+
+/**
+ * Storyboard layout for a video of `durationSeconds`: one tile every `intervalSeconds` — at least
+ * STORYBOARD_MIN_INTERVAL_SECONDS, longer for long videos so there are never more than STORYBOARD_MAX_TILES — in
+ * rows of up to STORYBOARD_MAX_COLUMNS. `tiles` is what the duration should give; the packager counts the
+ * frames ffmpeg actually returned and lays out those.
+ */
+export function storyboardLayout(
+  durationSeconds: number,
+  source: { width: number; height: number },
+): { intervalSeconds: number; tileWidth: number; tileHeight: number; tiles: number } {
+  const intervalSeconds = Math.max(STORYBOARD_MIN_INTERVAL_SECONDS, Math.ceil(durationSeconds / STORYBOARD_MAX_TILES));
+  const tiles = Math.min(STORYBOARD_MAX_TILES, Math.max(1, Math.ceil(durationSeconds / intervalSeconds)));
+  const tileWidth = STORYBOARD_TILE_WIDTH;
+  return { intervalSeconds, tileWidth, tileHeight: evenAtLeast2((tileWidth * source.height) / source.width), tiles };
+}
+
+export function storyboardGrid(tiles: number): { columns: number; rows: number } {
+  const columns = Math.min(STORYBOARD_MAX_COLUMNS, tiles);
+  return { columns, rows: Math.ceil(tiles / columns) };
+}
+
+async function writePoster(
+  input: string,
+  outDir: string,
+  durationSeconds: number,
+  size: { width: number; height: number },
+): Promise<FileDigest> {
+  const atSeconds = durationSeconds * POSTER_AT_FRACTION;
+  // -ss before -i seeks to the nearest keyframe and decodes up to the exact time: fast and frame-accurate.
+  await runFfmpeg(
+    [
+      '-y',
+      '-ss',
+      atSeconds.toFixed(3),
+      '-i',
+      input,
+      '-frames:v',
+      '1',
+      '-vf',
+      `scale=${size.width}:${size.height},setsar=1`,
+      '-q:v',
+      String(POSTER_QUALITY),
+      join(outDir, POSTER_PATH),
+    ],
+    { durationSeconds: 0 },
+  );
+  return digest(outDir, POSTER_PATH);
+}
+
+async function writeStoryboard(
+  input: string,
+  outDir: string,
+  durationSeconds: number,
+  source: { width: number; height: number },
+): Promise<StoryboardDigest> {
+  const layout = storyboardLayout(durationSeconds, source);
+  // Two passes: the frames first, so the sprite's grid is sized to the frames ffmpeg really produced (the fps
+  // filter may give one fewer or more than the duration suggests at the very end), then the sprite.
+  const framesDir = await mkdtemp(join(tmpdir(), 'vibestream-storyboard-'));
+  try {
+    await runFfmpeg(
+      [
+        '-y',
+        '-i',
+        input,
+        '-an',
+        '-vf',
+        `fps=1/${layout.intervalSeconds}:start_time=0,scale=${layout.tileWidth}:${layout.tileHeight},setsar=1`,
+        '-frames:v',
+        String(layout.tiles),
+        '-q:v',
+        '2',
+        join(framesDir, 'tile_%05d.jpg'),
+      ],
+      { durationSeconds: 0 },
+    );
+    const tiles = (await readdir(framesDir)).filter((name) => name.endsWith('.jpg')).length;
+    if (tiles === 0) throw new CommandFailed(`ffmpeg returned no storyboard frames for ${basename(input)}`);
+    const { columns, rows } = storyboardGrid(tiles);
+    await runFfmpeg(
+      [
+        '-y',
+        '-framerate',
+        '1',
+        '-i',
+        join(framesDir, 'tile_%05d.jpg'),
+        '-vf',
+        `tile=${columns}x${rows}`,
+        '-frames:v',
+        '1',
+        '-q:v',
+        String(STORYBOARD_QUALITY),
+        join(outDir, STORYBOARD_PATH),
+      ],
+      { durationSeconds: 0 },
+    );
+    return {
+      ...(await digest(outDir, STORYBOARD_PATH)),
+      columns,
+      rows,
+      tiles,
+      tileWidth: layout.tileWidth,
+      tileHeight: layout.tileHeight,
+      intervalSeconds: layout.intervalSeconds,
+    };
+  } finally {
+    await rm(framesDir, { recursive: true, force: true });
+  }
+}
+
 async function isEmptyOrAbsent(dir: string): Promise<boolean> {
   try {
     return (await readdir(dir)).length === 0;
@@ -147,6 +290,17 @@ export interface PackageResult {
   manifest: IntegrityManifest;
   plan: LadderPlan;
   outDir: string;
+}
+
+function capBitrates(plan: LadderPlan, caps: Pick<PackageOptions, 'maxVideoKbps' | 'maxAudioKbps'>): LadderPlan {
+  return {
+    ...plan,
+    renditions: plan.renditions.map((rendition) => ({
+      ...rendition,
+      videoBitrateKbps: Math.min(rendition.videoBitrateKbps, caps.maxVideoKbps ?? Number.POSITIVE_INFINITY),
+      audioBitrateKbps: Math.min(rendition.audioBitrateKbps, caps.maxAudioKbps ?? Number.POSITIVE_INFINITY),
+    })),
+  };
 }
 
 export async function packageVideo(options: PackageOptions): Promise<PackageResult> {
@@ -167,7 +321,7 @@ export async function packageVideo(options: PackageOptions): Promise<PackageResu
 
   let plan: LadderPlan;
   try {
-    plan = chooseLadder({ width: video.width, height: video.height }, options.renditions);
+    plan = capBitrates(chooseLadder({ width: video.width, height: video.height }, options.renditions), options);
   } catch (error) {
     if (error instanceof UnknownRenditionError) throw new UsageError(error.message);
     throw error;
@@ -179,6 +333,8 @@ export async function packageVideo(options: PackageOptions): Promise<PackageResu
   if (plan.skipped.length > 0) log(`skipped (would upscale the ${video.height}p source): ${plan.skipped.join(', ')}`);
 
   for (const rendition of plan.renditions) await mkdir(join(outDir, rendition.name), { recursive: true });
+  let poster: FileDigest;
+  let storyboard: StoryboardDigest;
   try {
     await runFfmpeg(
       ffmpegArguments({
@@ -192,6 +348,8 @@ export async function packageVideo(options: PackageOptions): Promise<PackageResu
       }),
       { durationSeconds, ...(options.onProgress ? { onProgress: options.onProgress } : {}) },
     );
+    poster = await writePoster(input, outDir, durationSeconds, posterSize(plan.renditions));
+    storyboard = await writeStoryboard(input, outDir, durationSeconds, { width: video.width, height: video.height });
   } catch (error) {
     // The directory was empty or absent before: what is in it now is a half-written package.
     await rm(outDir, { recursive: true, force: true });
@@ -228,7 +386,7 @@ export async function packageVideo(options: PackageOptions): Promise<PackageResu
     });
   }
 
-  const manifest = buildManifest({ videoId: options.videoId, createdAt: new Date(), source, renditions });
+  const manifest = buildManifest({ videoId: options.videoId, createdAt: new Date(), source, renditions, poster, storyboard });
   await writeFile(join(outDir, 'master.m3u8'), buildMasterPlaylist(variants));
   await writeFile(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return { manifest, plan, outDir };
@@ -244,6 +402,8 @@ function parseOptions(argv: string[]): PackageOptions | undefined {
         'segment-seconds': { type: 'string' },
         format: { type: 'string' },
         'video-id': { type: 'string' },
+        'max-video-kbps': { type: 'string' },
+        'max-audio-kbps': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       allowPositionals: true,
@@ -265,7 +425,24 @@ function parseOptions(argv: string[]): PackageOptions | undefined {
     .filter((name) => name !== '');
   if (renditions.length === 0) throw new UsageError('--renditions must name at least one rendition');
   const out = values.out ?? join(dirname(input), `${basename(input, extname(input))}-hls`);
-  return { input, out, renditions, segmentSeconds, format, videoId: values['video-id'] };
+  const kbps = (name: 'max-video-kbps' | 'max-audio-kbps'): number | undefined => {
+    const text = values[name];
+    if (text === undefined) return undefined;
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 16 || value > 100_000)
+      throw new UsageError(`--${name} must be a whole number from 16 to 100000 (got ${text})`);
+    return value;
+  };
+  return {
+    input,
+    out,
+    renditions,
+    segmentSeconds,
+    format,
+    videoId: values['video-id'],
+    maxVideoKbps: kbps('max-video-kbps'),
+    maxAudioKbps: kbps('max-audio-kbps'),
+  };
 }
 
 async function main(): Promise<void> {
@@ -287,11 +464,12 @@ async function main(): Promise<void> {
       }
     },
   });
-  const files = result.manifest.renditions.reduce((count, rendition) => count + rendition.segments.length + (rendition.init ? 1 : 0), 0);
+  const files = manifestFiles(result.manifest).length;
   console.log(
     `packaged ${result.manifest.renditions.map((rendition) => rendition.name).join(', ')} (${files} files hashed) into ${result.outDir}`,
   );
   console.log(`master playlist: ${join(result.outDir, 'master.m3u8')}`);
+  console.log(`poster and storyboard: ${join(result.outDir, POSTER_PATH)}, ${join(result.outDir, STORYBOARD_PATH)}`);
   console.log(`integrity manifest: ${join(result.outDir, 'manifest.json')}`);
 }
 

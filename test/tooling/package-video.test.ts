@@ -3,14 +3,22 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probe } from '../../dev/lib/ffmpeg';
 import { PROJECT_ROOT } from '../../dev/lib/project';
 import type { CompletedRun } from '../../dev/lib/run';
 import { runToCompletion } from '../../dev/lib/run';
 import type { IntegrityManifest } from '../../src/domain/packaging';
-import { parseMasterPlaylist, parseMediaPlaylist, resolveRelative, verifyManifest } from '../../src/domain/packaging';
+import {
+  POSTER_PATH,
+  parseMasterPlaylist,
+  parseMediaPlaylist,
+  resolveRelative,
+  STORYBOARD_PATH,
+  verifyManifest,
+} from '../../src/domain/packaging';
 
 // `npm run package-video` against real ffmpeg, on clips ffmpeg generates: a 6 s 720p test pattern with a tone,
-// and a 360p one. Needs the Debian ffmpeg package (.ci/run installs it).
+// and a 3 s 360p one. Besides the renditions, every package holds a poster and a storyboard sprite. Needs the Debian ffmpeg package (.ci/run installs it).
 
 function packageVideo(...args: string[]): Promise<CompletedRun> {
   return runToCompletion(process.execPath, ['--import', 'tsx', join('dev', 'package-video.ts'), ...args], { cwd: PROJECT_ROOT });
@@ -45,6 +53,14 @@ async function makeClip(path: string, size: string, seconds: number): Promise<vo
     { cwd: PROJECT_ROOT },
   );
   if (run.exitCode !== 0) throw new Error(`ffmpeg could not make the test clip: ${run.stderr}`);
+}
+
+/** Codec and pixel size of an image, as ffprobe reads it. */
+async function jpegSize(path: string): Promise<{ width: number; height: number }> {
+  const media = await probe(path);
+  const [stream] = media.streams;
+  expect(stream?.codec_name).toBe('mjpeg');
+  return { width: stream?.width ?? 0, height: stream?.height ?? 0 };
 }
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -125,7 +141,34 @@ describe('npm run package-video', () => {
       expect(total).toBeLessThan(6.2);
       expect(playlist.segments.length).toBe(3);
     }
-    expect(await verifyManifest(manifest, readFrom(out720))).toEqual({ ok: true, files: 8 });
+    // 2 renditions × (init + 3 segments), the poster and the storyboard.
+    expect(await verifyManifest(manifest, readFrom(out720))).toEqual({ ok: true, files: 10 });
+  });
+
+  it("writes a poster at the largest rendition's size, listed in the manifest with its digest", async () => {
+    const manifest = await readManifest(out720);
+    expect(manifest.poster?.path).toBe(POSTER_PATH);
+    const bytes = await readFile(join(out720, POSTER_PATH));
+    expect({ bytes: manifest.poster?.bytes, sha256: manifest.poster?.sha256 }).toEqual({ bytes: bytes.byteLength, sha256: sha256(bytes) });
+    expect(await jpegSize(join(out720, POSTER_PATH))).toEqual({ width: 1280, height: 720 });
+  });
+
+  it('writes a storyboard sprite of 160 px tiles, one every 2 s, whose grid matches the manifest', async () => {
+    const manifest = await readManifest(out720);
+    const storyboard = manifest.storyboard;
+    // 6 s at one tile every 2 s: frames at 0, 2 and 4 s in one row.
+    expect(storyboard).toMatchObject({
+      path: STORYBOARD_PATH,
+      columns: 3,
+      rows: 1,
+      tiles: 3,
+      tileWidth: 160,
+      tileHeight: 90,
+      intervalSeconds: 2,
+    });
+    const bytes = await readFile(join(out720, STORYBOARD_PATH));
+    expect({ bytes: storyboard?.bytes, sha256: storyboard?.sha256 }).toEqual({ bytes: bytes.byteLength, sha256: sha256(bytes) });
+    expect(await jpegSize(join(out720, STORYBOARD_PATH))).toEqual({ width: 3 * 160, height: 90 });
   });
 
   it('names the tampered segment when verifying a package with one byte changed', async () => {
@@ -153,6 +196,9 @@ describe('npm run package-video', () => {
     expect(manifest.renditions[0]?.init).toBeUndefined();
     expect(manifest.renditions[0]?.segments.every((segment) => segment.path.endsWith('.ts'))).toBe(true);
     expect(await verifyManifest(manifest, readFrom(out360))).toMatchObject({ ok: true });
+    expect(await jpegSize(join(out360, POSTER_PATH))).toEqual({ width: 640, height: 360 });
+    // 3 s: tiles at 0 and 2 s.
+    expect(manifest.storyboard).toMatchObject({ columns: 2, rows: 1, tiles: 2 });
   });
 
   it('exits 2 with a message when the input does not exist', async () => {
