@@ -29,6 +29,7 @@ import { reportRoutes } from './routes/reports';
 import { roomRoutes } from './routes/rooms';
 import { SFU_GRANT_HEADER, sfuRoutes } from './routes/sfu';
 import { storageAdminRoutes } from './routes/storage-admin';
+import { studioRoutes } from './routes/studio';
 import { tokenRoutes } from './routes/tokens';
 import { trackerRoutes } from './routes/tracker';
 import { videoFileRoutes } from './routes/video-files';
@@ -101,6 +102,7 @@ export function createApp() {
     apiKeyRoutes,
     tokenRoutes,
     videoRoutes,
+    studioRoutes,
     videoFileRoutes,
     videoUploadRoutes,
     adminRoutes,

@@ -82,6 +82,7 @@ const MATRIX: Record<string, string> = {
   'PUT /api/v1/videos/{id}/uploads/{uploadId}/parts/{partNumber}': '401 403  pass 403   pass  403     pass   401     401',
   // Money: creators see their own sales only; a payment is its buyer's (A bought it) or an admin's.
   'GET /api/v1/reports/revenue':                                 '401  403    ok   ok    ok    403     ok     401     401',
+  'GET /api/v1/me/videos/stats':                                 '401  403    ok   ok    ok    403     ok     401     401',
   'GET /api/v1/payments/{id}':                                   '401  404    ok   404   ok    403     ok     401     401',
   // Analytics and alerts: admins (or keys with analytics:read held by an admin).
   'GET /api/v1/analytics/summary':                               '401  403    403  403   ok    403     ok     401     401',
