@@ -5,7 +5,9 @@
 //   3. D1 migrations are applied to the local database, and demo data is seeded if it has no users
 //   4. the services start — the development IPFS node (dev/ipfs-node, Kubo RPC on 127.0.0.1:5001, state in
 //      .wrangler/ipfs-node) and `wrangler dev` (Worker, D1, Durable Objects, Queues in workerd, told the node's
-//      URL through IPFS_API_URLS) — and the script waits for GET /api/v1/health before printing where everything is
+//      URL through IPFS_API_URLS) — and the script waits for GET /api/v1/health
+//   5. every seeded video without media gets its demo clip (dev/demo-media) through the API, and the script waits
+//      until all are ready (pinned, with the IPFS node) before printing where everything is (lib/demo-media.ts)
 //
 // Ctrl-C (or SIGTERM) stops every service it started, whole process groups included (see lib/process-group.ts).
 //
@@ -13,7 +15,7 @@
 //   --port N           HTTP port of the app and API (default 8787)
 //   --persist-to DIR   local state directory (default .wrangler/state)
 //   --fresh            delete the local state first: empty database, migrations and seed from scratch
-//   --no-seed          do not seed an empty database
+//   --no-seed          do not seed an empty database, nor upload demo media
 //   --no-build         do not build the web app (serve whatever web/dist holds)
 //   --log-level L      wrangler's log level: debug, info (default), log, warn, error, none
 //   --ipfs-port N      port of the development IPFS node (default 5001, or a free port if 5001 is taken)
@@ -29,6 +31,7 @@ import { parseOrUsage, UsageError } from './lib/cli';
 import type { D1Target } from './lib/d1';
 import { d1ApplyMigrations, d1Query } from './lib/d1';
 import { DEMO_ACCOUNTS } from './lib/demo-data';
+import { describeDemoMedia, ensureDemoMedia } from './lib/demo-media';
 import { ensureDevVars } from './lib/dev-vars';
 import type { ProcessGroup } from './lib/process-group';
 import { startProcessGroup } from './lib/process-group';
@@ -62,7 +65,8 @@ API answers. Ctrl-C stops everything.
   --port N          HTTP port of the app and API (default 8787)
   --persist-to DIR  local state directory: D1, Durable Objects, queues (default .wrangler/state)
   --fresh           delete that state first (empty database, then migrations and seed)
-  --no-seed         leave an empty database empty
+  --no-seed         leave an empty database empty and upload no demo media (otherwise every seeded video
+                    without media gets its clip from dev/demo-media, uploaded through the API)
   --no-build        skip \`npm run build:web\` and serve web/dist as it is
   --log-level L     wrangler's log level: ${LOG_LEVELS.join(', ')} (default info)
   --ipfs-port N     port of the development IPFS node (default 5001, or a free port if 5001 is taken); its blocks and pins live in
@@ -453,6 +457,15 @@ async function main(): Promise<void> {
       running.push(started);
       void started.exited.then(() => shutdown(`${started.name} exited`, 1));
     });
+  }
+  if (options.seed) {
+    step('demo media for the seeded videos (dev/demo-media, uploaded through the API)');
+    try {
+      console.log(describeDemoMedia(await ensureDemoMedia({ baseUrl: `http://${options.host}:${options.port}`, log: console.log })));
+    } catch (error) {
+      // The stack itself is up; say what failed and keep it running rather than take it down.
+      console.warn(`warning: demo media not in place: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
   console.log(banner(options, report.health));
 }

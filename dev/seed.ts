@@ -17,7 +17,7 @@ import { hashPassword } from '../src/domain/password';
 import { CommandFailed, parseOrUsage, runCli, targetFrom, targetOptions, UsageError } from './lib/cli';
 import type { D1Target } from './lib/d1';
 import { D1CommandError, d1Execute, d1Query } from './lib/d1';
-import type { DemoAccount, DemoVideo } from './lib/demo-data';
+import type { DemoAccount, DemoVideoWithMedia } from './lib/demo-data';
 import { DEMO_ACCOUNTS, DEMO_VIDEOS } from './lib/demo-data';
 import type { Rng } from './lib/random';
 import { createRng, seededId } from './lib/random';
@@ -64,7 +64,7 @@ export interface SeedUser {
 export interface SeedVideo {
   id: string;
   creatorId: string;
-  video: DemoVideo;
+  video: DemoVideoWithMedia;
   createdAt: number;
 }
 
@@ -179,11 +179,11 @@ function simulateSession(
   let watchedSeconds: number;
   let outcome: 'skip' | 'partial' | 'complete';
   if (video.video.priceCents > 0) {
-    // Without a purchase only the preview plays.
-    watchedSeconds = rng.int(20, 90);
+    // Without a purchase only the preview plays (the demo clips are short: never more than the video).
+    watchedSeconds = Math.min(duration, rng.int(20, 90));
     outcome = 'partial';
   } else if (rng.chance(overlap === 0 ? 0.3 : 0.12)) {
-    watchedSeconds = rng.int(3, 25);
+    watchedSeconds = Math.min(duration, rng.int(3, 25));
     outcome = 'skip';
   } else if (rng.chance(Math.min(0.85, 0.35 + 0.15 * overlap))) {
     watchedSeconds = Math.round(duration * (0.92 + rng.next() * 0.08));

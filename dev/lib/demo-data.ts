@@ -1,7 +1,9 @@
-// The demo accounts and catalog that `npm run seed` (and `npm run dev` on an empty database) writes.
+// The demo accounts and catalog that `npm run seed` (and `npm run dev` on an empty database) writes; `npm run
+// dev` then uploads each video's demo clip through the API (lib/demo-media.ts).
 // The passwords are public on purpose — this data is for a local machine only; never seed a deployed
 // database with it.
 import type { Role } from '../../src/domain/roles';
+import { type DemoClip, demoClipDurationSeconds, demoClipFor } from './demo-clips';
 
 export interface DemoAccount {
   /** Stable key; the user id is derived from it, so ids survive edits to the rest of this file. */
@@ -95,15 +97,21 @@ export interface DemoVideo {
   description: string;
   tags: readonly string[];
   language: string;
-  durationSeconds: number;
   priceCents: number;
   visibility: 'public' | 'unlisted' | 'private';
   /** How many days before the seed anchor it was published. */
   ageDays: number;
 }
 
+/** A demo video with the media it plays: one of the committed demo clips, taken in turn (lib/demo-clips.ts). */
+export interface DemoVideoWithMedia extends DemoVideo {
+  clip: DemoClip;
+  /** The clip's playable length, read from its manifest: what publishing its package sets anyway. */
+  durationSeconds: number;
+}
+
 // Currency is the schema default (USD) for every demo video.
-export const DEMO_VIDEOS: readonly DemoVideo[] = [
+const DEMO_CATALOG: readonly DemoVideo[] = [
   {
     key: 'lagos-street-food',
     creator: 'creator1',
@@ -112,7 +120,6 @@ export const DEMO_VIDEOS: readonly DemoVideo[] = [
       'A night walk through Lagos Island with three vendors who have cooked on the same corner for decades. Prices, spice levels and where to sit.',
     tags: ['food', 'travel', 'nigeria', 'street-food'],
     language: 'en',
-    durationSeconds: 1260,
     priceCents: 0,
     visibility: 'public',
     ageDays: 84,
@@ -125,7 +132,6 @@ export const DEMO_VIDEOS: readonly DemoVideo[] = [
       'From a fed starter to an open crumb: feeding schedule, stretch-and-folds, cold retard and a Dutch-oven bake, with the timings written on screen.',
     tags: ['baking', 'sourdough', 'cooking'],
     language: 'en',
-    durationSeconds: 1480,
     priceCents: 0,
     visibility: 'public',
     ageDays: 77,
@@ -137,7 +143,6 @@ export const DEMO_VIDEOS: readonly DemoVideo[] = [
     description: 'Tram 28 without the queue, the viewpoints locals use, and five tascas where lunch costs less than a museum ticket.',
     tags: ['travel', 'portugal', 'city-guide'],
     language: 'en',
-    durationSeconds: 980,
     priceCents: 0,
     visibility: 'public',
     ageDays: 70,
@@ -149,7 +154,6 @@ export const DEMO_VIDEOS: readonly DemoVideo[] = [
     description: 'O pão de queijo da minha avó: polvilho azedo e doce, queijo canastra e o ponto certo da massa. Rende 30 unidades.',
     tags: ['cooking', 'brazil', 'baking'],
     language: 'pt-BR',
-    durationSeconds: 640,
     priceCents: 0,
     visibility: 'public',
     ageDays: 63,
@@ -162,7 +166,6 @@ export const DEMO_VIDEOS: readonly DemoVideo[] = [
       'Grip, stance and the six cuts every recipe assumes you know. Includes sharpening on a whetstone and a 20-minute practice routine.',
     tags: ['cooking', 'technique', 'masterclass'],
     language: 'en',
-    durationSeconds: 2700,
     priceCents: 499,
     visibility: 'public',
     ageDays: 56,
@@ -174,7 +177,6 @@ export const DEMO_VIDEOS: readonly DemoVideo[] = [
     description: 'Adobo de chiles guajillo y achiote, trompo casero en el horno y tortillas de maíz recién hechas. Sin equipo especial.',
     tags: ['cooking', 'mexico', 'tacos'],
     language: 'es',
-    durationSeconds: 870,
     priceCents: 0,
     visibility: 'public',
     ageDays: 49,
@@ -187,7 +189,6 @@ export const DEMO_VIDEOS: readonly DemoVideo[] = [
       'Fourteen hours in a couchette across the Alps: what the sleeper costs, what breakfast looks like and whether you actually sleep.',
     tags: ['travel', 'trains', 'italy', 'austria'],
     language: 'en',
-    durationSeconds: 1120,
     priceCents: 0,
     visibility: 'public',
     ageDays: 41,
@@ -199,7 +200,6 @@ export const DEMO_VIDEOS: readonly DemoVideo[] = [
     description: 'Salt ratios, temperatures and how to tell good funk from bad. Three jars, three weeks, one fridge shelf.',
     tags: ['fermentation', 'cooking', 'health'],
     language: 'en',
-    durationSeconds: 1830,
     priceCents: 299,
     visibility: 'public',
     ageDays: 33,
@@ -211,7 +211,6 @@ export const DEMO_VIDEOS: readonly DemoVideo[] = [
     description: 'A 28-litre backpack, a laundry plan and the five items I stopped bringing. Full packing list in the description.',
     tags: ['travel', 'packing', 'tips'],
     language: 'en',
-    durationSeconds: 540,
     priceCents: 0,
     visibility: 'public',
     ageDays: 24,
@@ -223,7 +222,6 @@ export const DEMO_VIDEOS: readonly DemoVideo[] = [
     description: '豚骨スープを12時間炊いて、かえし、香味油、チャーシュー、麺まで全部手作り。家庭のコンロでできる方法です。',
     tags: ['cooking', 'ramen', 'japan'],
     language: 'ja',
-    durationSeconds: 2100,
     priceCents: 0,
     visibility: 'public',
     ageDays: 15,
@@ -235,7 +233,6 @@ export const DEMO_VIDEOS: readonly DemoVideo[] = [
     description: 'Two cameras, one microphone and a borrowed kitchen. Shared with patrons before the documentary comes out.',
     tags: ['filmmaking', 'behind-the-scenes'],
     language: 'en',
-    durationSeconds: 760,
     priceCents: 0,
     visibility: 'unlisted',
     ageDays: 9,
@@ -247,7 +244,6 @@ export const DEMO_VIDEOS: readonly DemoVideo[] = [
     description: 'Unedited selects for the Lagos episode. Not for publishing.',
     tags: ['travel', 'raw-footage'],
     language: 'en',
-    durationSeconds: 1500,
     priceCents: 0,
     visibility: 'private',
     ageDays: 4,
@@ -260,7 +256,6 @@ export const DEMO_VIDEOS: readonly DemoVideo[] = [
       'Why two browsers cannot simply connect, what candidates are, when a TURN relay is unavoidable, and how to read chrome://webrtc-internals.',
     tags: ['webrtc', 'networking', 'tutorial'],
     language: 'en',
-    durationSeconds: 905,
     priceCents: 0,
     visibility: 'public',
     ageDays: 88,
@@ -273,7 +268,6 @@ export const DEMO_VIDEOS: readonly DemoVideo[] = [
       'hls.js plus a peer-to-peer segment loader: trackers, swarms, verifying segments peers send you, and measuring how much traffic the CDN saved.',
     tags: ['p2p', 'hls', 'javascript', 'tutorial'],
     language: 'en',
-    durationSeconds: 1640,
     priceCents: 0,
     visibility: 'public',
     ageDays: 80,
@@ -285,7 +279,6 @@ export const DEMO_VIDEOS: readonly DemoVideo[] = [
     description: 'A first Worker, routing with Hono, D1 for data and Durable Objects for state, deployed in under half an hour.',
     tags: ['cloudflare', 'serverless', 'tutorial'],
     language: 'en',
-    durationSeconds: 1320,
     priceCents: 0,
     visibility: 'public',
     ageDays: 72,
@@ -297,7 +290,6 @@ export const DEMO_VIDEOS: readonly DemoVideo[] = [
     description: 'Chopping a vinyl sample, swung drums, a warm bass line and the tape-saturation chain that makes it sound lo-fi.',
     tags: ['music', 'production', 'lofi'],
     language: 'en',
-    durationSeconds: 1980,
     priceCents: 0,
     visibility: 'public',
     ageDays: 65,
@@ -309,7 +301,6 @@ export const DEMO_VIDEOS: readonly DemoVideo[] = [
     description: 'One hour of original synthwave, no vocals, no ads, mastered at a steady loudness for long focus sessions.',
     tags: ['music', 'synthwave', 'focus'],
     language: 'en',
-    durationSeconds: 3600,
     priceCents: 0,
     visibility: 'public',
     ageDays: 58,
@@ -322,7 +313,6 @@ export const DEMO_VIDEOS: readonly DemoVideo[] = [
       'Generische Funktionen, Constraints mit extends, bedingte Typen und infer – an Beispielen aus echtem Produktionscode erklärt.',
     tags: ['typescript', 'programming', 'tutorial'],
     language: 'de',
-    durationSeconds: 1140,
     priceCents: 0,
     visibility: 'public',
     ageDays: 46,
@@ -335,7 +325,6 @@ export const DEMO_VIDEOS: readonly DemoVideo[] = [
       'Covering indexes, keyset pagination, full-text search with bm25 ranking and reading EXPLAIN QUERY PLAN output line by line.',
     tags: ['sqlite', 'databases', 'tutorial'],
     language: 'en',
-    durationSeconds: 2460,
     priceCents: 999,
     visibility: 'public',
     ageDays: 38,
@@ -347,7 +336,6 @@ export const DEMO_VIDEOS: readonly DemoVideo[] = [
     description: 'Gain staging, subtractive EQ, two-stage compression, de-essing and parallel saturation on a real session.',
     tags: ['music', 'mixing', 'audio'],
     language: 'en',
-    durationSeconds: 1720,
     priceCents: 799,
     visibility: 'public',
     ageDays: 29,
@@ -359,7 +347,6 @@ export const DEMO_VIDEOS: readonly DemoVideo[] = [
     description: 'A Raspberry Pi 5, an SSD and Jellyfin: hardware transcoding, remote access without port forwarding, and backups.',
     tags: ['hardware', 'self-hosting', 'raspberry-pi'],
     language: 'en',
-    durationSeconds: 1390,
     priceCents: 0,
     visibility: 'public',
     ageDays: 20,
@@ -371,7 +358,6 @@ export const DEMO_VIDEOS: readonly DemoVideo[] = [
     description: 'Segments, playlists HLS, échelles de débit et algorithmes ABR : comment un lecteur choisit la qualité à chaque instant.',
     tags: ['streaming', 'video', 'hls'],
     language: 'fr',
-    durationSeconds: 1010,
     priceCents: 0,
     visibility: 'public',
     ageDays: 12,
@@ -383,7 +369,6 @@ export const DEMO_VIDEOS: readonly DemoVideo[] = [
     description: 'Answers to the questions from the Raspberry Pi video: power draw, RAID, updates and when to just pay for hosting.',
     tags: ['self-hosting', 'q-and-a'],
     language: 'en',
-    durationSeconds: 2230,
     priceCents: 0,
     visibility: 'unlisted',
     ageDays: 6,
@@ -395,9 +380,13 @@ export const DEMO_VIDEOS: readonly DemoVideo[] = [
     description: 'Raw recording of a patching session, kept for reference.',
     tags: ['music', 'modular'],
     language: 'en',
-    durationSeconds: 800,
     priceCents: 0,
     visibility: 'private',
     ageDays: 2,
   },
 ];
+
+export const DEMO_VIDEOS: readonly DemoVideoWithMedia[] = DEMO_CATALOG.map((video, index) => {
+  const clip = demoClipFor(index);
+  return { ...video, clip, durationSeconds: demoClipDurationSeconds(clip) };
+});

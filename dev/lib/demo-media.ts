@@ -1,0 +1,203 @@
+// Gives every seeded demo video real media: its demo clip (lib/demo-clips.ts, committed packages) is uploaded
+// through the product's own API, the way a creator publishes with `npm run package-video` output — sign in,
+// PUT the manifest, PUT every playlist and file, POST publish. Going through the API rather than writing R2
+// files directly means the quota, checksum, playlist and IPFS pinning paths all run on a fresh clone too, and
+// publishing sets the catalog's duration, poster and storyboard from the package.
+//
+// Idempotent: a video whose master playlist is already stored is left alone, so a second `npm run dev` on the
+// same state uploads nothing. With the development IPFS node on, a published video stays "processing" until
+// every file is pinned; `ensureDemoMedia` waits (bounded) for all of them to be "ready".
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { IntegrityManifest } from '../../src/domain/packaging/manifest';
+import { manifestFiles } from '../../src/domain/packaging/manifest';
+import { demoVideoId } from '../seed';
+import { demoClipDir, demoClipManifest } from './demo-clips';
+import { DEMO_ACCOUNTS, DEMO_VIDEOS, type DemoVideoWithMedia } from './demo-data';
+
+const MASTER_PLAYLIST = 'master.m3u8';
+/** Requests in flight at once: enough to overlap round trips, few enough not to crowd a 2-core machine. */
+const DEFAULT_CONCURRENCY = 4;
+const DEFAULT_READY_TIMEOUT_MS = 120_000;
+const READY_POLL_MS = 500;
+
+export interface DemoMediaOptions {
+  /** Origin of the running API, e.g. http://127.0.0.1:8787. */
+  baseUrl: string;
+  concurrency?: number;
+  /** How long published videos get to become "ready" (IPFS pinning) before ensureDemoMedia gives up. */
+  readyTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface DemoMediaResult {
+  /** Seeded videos that got their clip now. */
+  uploaded: number;
+  /** Seeded videos that already had media. */
+  present: number;
+  /** Demo videos the database does not hold (not seeded, or deleted). */
+  absent: number;
+  /** Seeded videos still not "ready" when the wait ended, with their status. */
+  notReady: { id: string; status: string }[];
+}
+
+export class DemoMediaError extends Error {
+  override name = 'DemoMediaError';
+}
+
+interface VideoStatus {
+  status: string;
+}
+
+/** Runs `task` over `items` with at most `limit` running at once; rejects with the first failure. */
+async function forEachLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await task(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
+
+async function failure(what: string, response: Response): Promise<DemoMediaError> {
+  const body = await response.text().catch(() => '');
+  return new DemoMediaError(`${what}: HTTP ${response.status} ${body.slice(0, 500)}`);
+}
+
+class DemoApi {
+  private readonly tokens = new Map<string, Promise<string | undefined>>();
+
+  constructor(private readonly baseUrl: string) {}
+
+  /** An access token of the demo account `key`; undefined if that account cannot sign in (not seeded). */
+  token(key: string): Promise<string | undefined> {
+    let token = this.tokens.get(key);
+    if (!token) {
+      token = this.signIn(key);
+      this.tokens.set(key, token);
+    }
+    return token;
+  }
+
+  private async signIn(key: string): Promise<string | undefined> {
+    const account = DEMO_ACCOUNTS.find((candidate) => candidate.key === key);
+    if (!account) throw new DemoMediaError(`no demo account ${key}`);
+    const response = await fetch(`${this.baseUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: account.email, password: account.password }),
+    });
+    if (response.status === 401) {
+      await response.body?.cancel();
+      return undefined;
+    }
+    if (!response.ok) throw await failure(`signing in as ${account.email}`, response);
+    return ((await response.json()) as { accessToken: string }).accessToken;
+  }
+
+  async request(token: string, method: string, path: string, body?: BodyInit): Promise<Response> {
+    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    if (typeof body === 'string') headers['content-type'] = 'application/json';
+    return fetch(`${this.baseUrl}/api/v1${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+  }
+}
+
+type Plan = { video: DemoVideoWithMedia; id: string; token: string; action: 'upload' | 'present' } | { action: 'absent' };
+
+async function planVideo(api: DemoApi, video: DemoVideoWithMedia): Promise<Plan> {
+  const token = await api.token(video.creator);
+  if (!token) return { action: 'absent' };
+  const id = demoVideoId(video.key);
+  const found = await api.request(token, 'GET', `/videos/${id}`);
+  if (found.status === 404) {
+    await found.body?.cancel();
+    return { action: 'absent' };
+  }
+  if (!found.ok) throw await failure(`looking up ${id}`, found);
+  await found.body?.cancel();
+  // The creator may read the files of any of their videos, whatever its status or price.
+  const master = await api.request(token, 'GET', `/videos/${id}/hls/${MASTER_PLAYLIST}`);
+  await master.body?.cancel();
+  if (master.ok) return { video, id, token, action: 'present' };
+  if (master.status !== 404) throw await failure(`checking ${id}/${MASTER_PLAYLIST}`, master);
+  return { video, id, token, action: 'upload' };
+}
+
+/** Manifest, then every playlist and file it lists, then publish: the order the API requires. */
+async function uploadClip(api: DemoApi, plan: { video: DemoVideoWithMedia; id: string; token: string }): Promise<void> {
+  const { id, token } = plan;
+  const dir = demoClipDir(plan.video.clip);
+  const manifest: IntegrityManifest = { ...demoClipManifest(plan.video.clip), videoId: id };
+  const stored = await api.request(token, 'PUT', `/videos/${id}/manifest`, JSON.stringify(manifest));
+  if (!stored.ok) throw await failure(`uploading the manifest of ${id}`, stored);
+  await stored.body?.cancel();
+  const paths = [
+    MASTER_PLAYLIST,
+    ...manifest.renditions.map((rendition) => rendition.playlist),
+    ...manifestFiles(manifest).map((file) => file.path),
+  ];
+  for (const path of paths) {
+    // A byte array body: fetch sends it with Content-Length, which the file route requires.
+    const bytes = new Uint8Array(await readFile(join(dir, ...path.split('/'))));
+    const response = await api.request(token, 'PUT', `/videos/${id}/files/${path}`, bytes);
+    if (!response.ok) throw await failure(`uploading ${id}/${path}`, response);
+    await response.body?.cancel();
+  }
+  const published = await api.request(token, 'POST', `/videos/${id}/publish`);
+  if (!published.ok) throw await failure(`publishing ${id}`, published);
+  await published.body?.cancel();
+}
+
+async function statusOf(api: DemoApi, plan: { id: string; token: string }): Promise<string> {
+  const response = await api.request(plan.token, 'GET', `/videos/${plan.id}`);
+  if (!response.ok) throw await failure(`reading ${plan.id}`, response);
+  return ((await response.json()) as VideoStatus).status;
+}
+
+/** Uploads the demo clip of every seeded video that has no media yet, then waits until all are "ready". */
+export async function ensureDemoMedia(options: DemoMediaOptions): Promise<DemoMediaResult> {
+  const api = new DemoApi(options.baseUrl);
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const plans: Plan[] = [];
+  await forEachLimited(DEMO_VIDEOS, concurrency, async (video) => {
+    plans.push(await planVideo(api, video));
+  });
+  const seeded = plans.filter((plan) => plan.action !== 'absent');
+  const toUpload = seeded.filter((plan) => plan.action === 'upload');
+  if (toUpload.length > 0) options.log?.(`uploading demo media for ${toUpload.length} of ${seeded.length} seeded videos…`);
+  await forEachLimited(toUpload, concurrency, (plan) => uploadClip(api, plan));
+
+  const deadline = Date.now() + (options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
+  let pending = seeded;
+  let statuses = new Map<string, string>();
+  while (pending.length > 0) {
+    statuses = new Map();
+    await forEachLimited(pending, concurrency, async (plan) => {
+      statuses.set(plan.id, await statusOf(api, plan));
+    });
+    // "failed" will not change by waiting.
+    pending = pending.filter((plan) => !['ready', 'failed'].includes(statuses.get(plan.id) ?? ''));
+    if (pending.length === 0 || Date.now() > deadline) break;
+    await new Promise((resolveWait) => setTimeout(resolveWait, READY_POLL_MS));
+  }
+  const notReady = seeded
+    .filter((plan) => statuses.has(plan.id) && statuses.get(plan.id) !== 'ready')
+    .map((plan) => ({ id: plan.id, status: statuses.get(plan.id) as string }));
+  return {
+    uploaded: toUpload.length,
+    present: seeded.length - toUpload.length,
+    absent: plans.length - seeded.length,
+    notReady,
+  };
+}
+
+export function describeDemoMedia(result: DemoMediaResult): string {
+  const parts = [`demo media: ${result.uploaded} uploaded, ${result.present} already there`];
+  if (result.absent > 0) parts.push(`${result.absent} demo videos not in the database`);
+  if (result.notReady.length > 0) {
+    parts.push(`not ready: ${result.notReady.map((video) => `${video.id} (${video.status})`).join(', ')}`);
+  }
+  return parts.join('; ');
+}
