@@ -40,7 +40,8 @@ export async function putVideoFile(
   try {
     await bucket.put(keyOf(videoId, path), body, {
       httpMetadata: { contentType: options.contentType },
-      ...(options.sha256 ? { sha256: options.sha256 } : {}),
+      // Kept as metadata too: a listing (listVideoFiles) returns custom metadata but not always checksums.
+      ...(options.sha256 ? { sha256: options.sha256, customMetadata: { sha256: options.sha256 } } : {}),
     });
     return { ok: true };
   } catch (error) {
@@ -60,4 +61,39 @@ export function getVideoFile(
   range?: { offset: number; length: number },
 ): Promise<R2ObjectBody | null> {
   return bucket.get(keyOf(videoId, path), range ? { range } : {});
+}
+
+export interface StoredVideoFile {
+  path: string;
+  bytes: number;
+  /** Lower-case hex, when the file was stored with a checksum. */
+  sha256: string | null;
+}
+
+/** Every file stored under the video, the manifest included (R2 lists 1,000 keys a page). */
+export async function listVideoFiles(bucket: R2Bucket, videoId: string): Promise<StoredVideoFile[]> {
+  const prefix = keyOf(videoId, '');
+  const files: StoredVideoFile[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await bucket.list({ prefix, include: ['customMetadata'], ...(cursor ? { cursor } : {}) });
+    for (const object of page.objects) {
+      files.push({ path: object.key.slice(prefix.length), bytes: object.size, sha256: object.customMetadata?.sha256 ?? null });
+    }
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  return files;
+}
+
+/** The package's files as the upload use cases see them: one video's folder, no bucket or key layout. */
+export interface PackageFileStore {
+  list(): Promise<StoredVideoFile[]>;
+  put(path: string, body: ReadableStream | ArrayBuffer, options: { sha256?: string; contentType: string }): Promise<PutFileResult>;
+}
+
+export function packageFileStore(bucket: R2Bucket, videoId: string): PackageFileStore {
+  return {
+    list: () => listVideoFiles(bucket, videoId),
+    put: (path, body, options) => putVideoFile(bucket, videoId, path, body, options),
+  };
 }

@@ -33,6 +33,7 @@ import { studioRoutes } from './routes/studio';
 import { tokenRoutes } from './routes/tokens';
 import { trackerRoutes } from './routes/tracker';
 import { videoFileRoutes } from './routes/video-files';
+import { videoPackageRoutes } from './routes/video-package';
 import { videoUploadRoutes } from './routes/video-uploads';
 import { videoRoutes } from './routes/videos';
 import { webhookRoutes } from './routes/webhooks';
@@ -105,6 +106,7 @@ export function createApp() {
     studioRoutes,
     videoFileRoutes,
     videoUploadRoutes,
+    videoPackageRoutes,
     adminRoutes,
     storageAdminRoutes,
     analyticsIngestRoutes,

@@ -36,6 +36,9 @@ export const videoStorage = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     bytes: integer('bytes').notNull(),
+    // Bytes of files stored before the manifest (a package uploaded while the browser still encodes it,
+    // app/uploads/stage-package-file.ts); never more than `bytes`, the reservation they draw on.
+    stagedBytes: integer('staged_bytes').notNull().default(0),
     rootCid: text('root_cid'),
     storedAt: integer('stored_at'),
     updatedAt: integer('updated_at').notNull(),

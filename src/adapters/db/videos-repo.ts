@@ -5,6 +5,7 @@
 import { and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import type { VideoStatus, Visibility } from '../../domain/catalog';
+import type { PackageFacts } from '../../domain/packaging/manifest';
 import type { Database } from './client';
 import { beforeKeyset, type Keyset } from './keyset';
 import { users, videos, videoTags } from './schema';
@@ -133,4 +134,12 @@ export function updateVideoStatements(db: Database, id: string, changes: Partial
 
 export function deleteVideoStatement(db: Database, id: string) {
   return db.delete(videos).where(eq(videos.id, id));
+}
+
+/** Duration and stills of the package being published (domain/packaging packageFacts). */
+export function recordPackageFactsStatement(db: Database, id: string, facts: PackageFacts, now: number) {
+  return db
+    .update(videos)
+    .set({ durationSeconds: facts.durationSeconds, posterPath: facts.posterPath, storyboard: facts.storyboard, updatedAt: now })
+    .where(eq(videos.id, id));
 }

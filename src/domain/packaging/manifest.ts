@@ -119,6 +119,32 @@ export async function verifyManifest(
   return { ok: true, files: files.length };
 }
 
+/** What the catalog learns from a published package: how long it plays and where its stills are. */
+export interface PackageFacts {
+  durationSeconds: number;
+  posterPath: string | null;
+  storyboard: Omit<StoryboardDigest, 'bytes' | 'sha256'> | null;
+}
+
+export function packageFacts(manifest: IntegrityManifest): PackageFacts {
+  const storyboard = manifest.storyboard;
+  return {
+    durationSeconds: packageDurationSeconds(manifest),
+    posterPath: manifest.poster?.path ?? null,
+    storyboard: storyboard
+      ? {
+          path: storyboard.path,
+          columns: storyboard.columns,
+          rows: storyboard.rows,
+          tiles: storyboard.tiles,
+          tileWidth: storyboard.tileWidth,
+          tileHeight: storyboard.tileHeight,
+          intervalSeconds: storyboard.intervalSeconds,
+        }
+      : null,
+  };
+}
+
 export interface BuildManifestInput {
   videoId?: string | undefined;
   createdAt: Date;

@@ -38,3 +38,21 @@ export function checkQuota(input: {
   }
   return { ok: true, usedAfterBytes };
 }
+
+/** Audio is copied from the source when it can be; this covers up to a 320 kbit/s stereo track per rendition. */
+const AUDIO_ALLOWANCE_KBPS = 320;
+/** Encoders overshoot their target on busy scenes; the reservation is a ceiling, not a forecast. */
+const ENCODER_OVERSHOOT = 1.5;
+/** Poster, storyboard, init segments. */
+const STILLS_ALLOWANCE_BYTES = 2 * 1024 * 1024;
+
+/**
+ * The space to reserve for a package that is uploaded while it is still being encoded (its exact size is known
+ * only once the manifest exists): every rendition at 1.5× its target bit rate plus audio, the stills and the
+ * playlists. The manifest later replaces the reservation with the exact figure.
+ */
+export function estimatePackageBytes(renditions: readonly { videoBitrateKbps: number }[], durationSeconds: number): number {
+  const kbps = renditions.reduce((sum, rendition) => sum + rendition.videoBitrateKbps * ENCODER_OVERSHOOT + AUDIO_ALLOWANCE_KBPS, 0);
+  const mediaBytes = (kbps * 1000 * Math.max(0, durationSeconds)) / 8;
+  return Math.ceil(mediaBytes + STILLS_ALLOWANCE_BYTES + (renditions.length + 1) * PLAYLIST_ALLOWANCE_BYTES);
+}

@@ -6,10 +6,19 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { openDatabase } from '../../adapters/db/client';
-import { findVideo, toPublicVideo, type VideoWithCreator } from '../../adapters/db/videos-repo';
+import { findVideo, recordPackageFactsStatement, toPublicVideo, type VideoWithCreator } from '../../adapters/db/videos-repo';
 import { getManifest, getVideoFile, headVideoFile, MANIFEST_PATH, putManifest, putVideoFile } from '../../adapters/r2-video-store';
 import { canEdit, canView } from '../../domain/catalog';
-import { type FileDigest, type IntegrityManifest, MANIFEST_VERSION, manifestFiles } from '../../domain/packaging/manifest';
+import {
+  type FileDigest,
+  type IntegrityManifest,
+  MANIFEST_VERSION,
+  manifestFiles,
+  POSTER_PATH,
+  packageFacts,
+  STORYBOARD_PATH,
+} from '../../domain/packaging/manifest';
+import { contentTypeOf, isSafeRelativePath } from '../../domain/packaging/paths';
 import { addTokenToPlaylist } from '../../domain/payments/playlist-token';
 import type { AppEnv } from '../env';
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors';
@@ -22,17 +31,10 @@ import { changeVideoStatus } from '../video-status';
 
 export const videoFileRoutes = createRouter();
 
-const MAX_PATH_LENGTH = 200;
 const MAX_FILE_BYTES = 100 * 1024 * 1024;
 /** Playlists are not in the manifest's digests; they are small text files, capped here. */
 const MAX_PLAYLIST_BYTES = 256 * 1024;
 const MASTER_PLAYLIST = 'master.m3u8';
-
-/** Relative, `/`-separated, no empty, `.` or `..` segment, and only characters the packager writes. */
-export function isSafeRelativePath(path: string): boolean {
-  if (path.length === 0 || path.length > MAX_PATH_LENGTH) return false;
-  return path.split('/').every((part) => /^[A-Za-z0-9._-]+$/.test(part) && part !== '.' && part !== '..');
-}
 
 const RelativePath = z
   .string()
@@ -43,6 +45,7 @@ const Sha256Hex = z
   .transform((hex) => hex.toLowerCase());
 const Bytes = z.number().int().min(0).max(MAX_FILE_BYTES);
 const FileDigestSchema = z.strictObject({ path: RelativePath, bytes: Bytes, sha256: Sha256Hex });
+const Jpeg = (path: string) => FileDigestSchema.extend({ path: z.literal(path) });
 
 // Mirrors IntegrityManifest (src/domain/packaging/manifest.ts); the typed assignment in the manifest route keeps
 // them in step.
@@ -82,6 +85,17 @@ export const ManifestSchema = z
       )
       .min(1)
       .max(12),
+    poster: Jpeg(POSTER_PATH).optional(),
+    storyboard: Jpeg(STORYBOARD_PATH)
+      .extend({
+        columns: z.number().int().min(1).max(100),
+        rows: z.number().int().min(1).max(100),
+        tiles: z.number().int().min(1).max(10_000),
+        tileWidth: z.number().int().min(1).max(1920),
+        tileHeight: z.number().int().min(1).max(1920),
+        intervalSeconds: z.number().positive().max(86_400),
+      })
+      .optional(),
   })
   .superRefine((manifest, context) => {
     const paths = [
@@ -97,6 +111,15 @@ export const ManifestSchema = z
     }
   })
   .openapi('IntegrityManifest');
+
+/** An R2 object's SHA-256 (from the put checksum or our metadata copy) equals `sha256`; true if it has none. */
+function storedDigestMatches(object: R2Object, sha256: string): boolean {
+  const checksum = object.checksums?.sha256;
+  const stored = checksum
+    ? [...new Uint8Array(checksum)].map((byte) => byte.toString(16).padStart(2, '0')).join('')
+    : object.customMetadata?.sha256;
+  return stored === undefined || stored === sha256;
+}
 
 export async function editableVideo(c: Context<AppEnv>, id: string): Promise<VideoWithCreator> {
   const principal = principalOf(c);
@@ -156,19 +179,27 @@ videoFileRoutes.openapi(
     const video = await editableVideo(c, id);
     const manifest = await getManifest(c.env.UPLOADS, id);
     if (!manifest) throw conflict('manifest_missing', 'Upload the manifest first');
-    const required: { path: string; bytes?: number }[] = [
+    const required: { path: string; bytes?: number; sha256?: string }[] = [
       ...manifest.renditions.map((rendition) => ({ path: rendition.playlist })),
       ...manifestFiles(manifest),
     ];
     const stored = await Promise.all(required.map((file) => headVideoFile(c.env.UPLOADS, id, file.path)));
+    // Files uploaded before the manifest (routes/video-package.ts) were checked against the digest their uploader
+    // declared then; the stored checksum must also be the one the manifest names.
     const missing = required
-      .filter((file, i) => !stored[i] || (file.bytes !== undefined && stored[i].size !== file.bytes))
+      .filter((file, i) => {
+        const object = stored[i];
+        if (!object) return true;
+        if (file.bytes === undefined || file.sha256 === undefined) return false;
+        return object.size !== file.bytes || !storedDigestMatches(object, file.sha256);
+      })
       .map((file) => file.path);
     if (missing.length > 0) {
       throw new ApiError(409, 'incomplete_upload', `${missing.length} file(s) missing or of the wrong size`, {
         missing: missing.slice(0, 100),
       });
     }
+    await recordPackageFactsStatement(openDatabase(c.env.DB), id, packageFacts(manifest), Date.now()).run();
     // With IPFS storage on, the store job marks the video ready once every file is pinned (workers/ipfs).
     if (!(await queueIpfsStorage(c.env, (p) => c.executionCtx.waitUntil(p), video, principalOf(c).userId))) {
       await changeVideoStatus(c.env, (p) => c.executionCtx.waitUntil(p), video, 'ready', principalOf(c).userId);
@@ -178,15 +209,6 @@ videoFileRoutes.openapi(
     return c.json(toPublicVideo(published), 200);
   },
 );
-
-export function contentTypeOf(path: string): string {
-  if (path.endsWith('.m3u8')) return 'application/vnd.apple.mpegurl';
-  if (path.endsWith('.m4s')) return 'video/iso.segment';
-  if (path.endsWith('.mp4')) return 'video/mp4';
-  if (path.endsWith('.ts')) return 'video/mp2t';
-  if (path.endsWith('.json')) return 'application/json';
-  return 'application/octet-stream';
-}
 
 /** The path after `/files/` or `/hls/`, percent-decoded by Hono; 400 unless it is a safe relative path. */
 function filePathOf(c: Context<AppEnv>): string {
@@ -266,6 +288,8 @@ function cacheControlOf(path: string, isPublic: boolean): string {
   const scope = isPublic ? 'public' : 'private';
   // Segments never change once published (a new package is a new manifest); playlists and the manifest may.
   if (path.endsWith('.m3u8') || path === MANIFEST_PATH) return `${scope}, max-age=60`;
+  // Stills keep their path when a failed upload is redone; an hour bounds how long an old poster lingers.
+  if (path.endsWith('.jpg')) return `${scope}, max-age=3600`;
   return `${scope}, max-age=31536000, immutable`;
 }
 
@@ -279,7 +303,9 @@ videoFileRoutes.get('/videos/:id/hls/:path{.+}', async (c) => {
   if (!video || !canView(video, viewer)) throw notFound('File');
   if (video.status !== 'ready' && !(viewer && canEdit(video, viewer))) throw notFound('File');
   // Paid videos need a playback token (src/workers/playback-access.ts); checked before the edge cache is read.
-  const access = await (await import('../playback-access')).requirePlaybackAccess(c, video, path);
+  // Stills are the video's shop window: a paid video's poster and seek previews show to anyone who may see it.
+  const isStill = path === POSTER_PATH || path === STORYBOARD_PATH;
+  const access = isStill ? { token: null } : await (await import('../playback-access')).requirePlaybackAccess(c, video, path);
   const isPublic = video.visibility !== 'private' && video.status === 'ready';
   // A paid video's playlist is served with the viewer's token written into every URI it lists
   // (domain/payments/playlist-token.ts): per viewer, so never 304'd, ranged or cached with the token in it. The

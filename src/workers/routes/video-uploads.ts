@@ -36,6 +36,7 @@ import {
 } from '../../adapters/r2-video-uploads';
 import { newId } from '../../domain/ids';
 import { type IntegrityManifest, manifestFiles } from '../../domain/packaging/manifest';
+import { contentTypeOf, isSafeRelativePath } from '../../domain/packaging/paths';
 import {
   expectedPartBytes,
   missingParts,
@@ -50,7 +51,7 @@ import { MASTER_PLAYLIST } from '../ipfs/store-video';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { bearerOrKeySecurity, createRouter, ErrorSchema, errorResponses, jsonBody, jsonResponse } from '../openapi';
 import { VideoIdParam } from '../schemas';
-import { contentTypeOf, editableVideo, isSafeRelativePath } from './video-files';
+import { editableVideo } from './video-files';
 
 export const videoUploadRoutes = createRouter();
 

@@ -1,0 +1,1 @@
+ALTER TABLE `video_storage` ADD `staged_bytes` integer DEFAULT 0 NOT NULL;
