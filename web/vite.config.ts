@@ -64,6 +64,7 @@ export default defineConfig({
         watch: page('watch/index.html'),
         room: page('room/index.html'),
         upload: page('upload/index.html'),
+        studio: page('studio/index.html'),
         notFound: page('404.html'),
       },
     },
