@@ -9,13 +9,28 @@ export interface UploadReport {
   multipartFiles: number;
 }
 
+/** The browser packager's progress (web/src/packaging/browser-packager.ts PackagingProgress). */
+export interface PackagingSnapshot {
+  phase: string;
+  encodedSeconds: number;
+  durationSeconds: number;
+  speed: number | null;
+  producedBytes: number;
+  uploadedBytes: number;
+  skippedFiles: number;
+}
+
 export interface UploadProbe {
-  phase: 'idle' | 'uploading' | 'publishing' | 'storing' | 'ready' | 'failed';
+  phase: 'idle' | 'probing' | 'refused' | 'packaging' | 'uploading' | 'publishing' | 'storing' | 'ready' | 'failed' | 'cancelled';
   videoId: string | null;
   doneBytes: number;
   totalBytes: number;
   report: UploadReport | null;
   error: string | null;
+  /** Set while and after a video file is packaged in the browser. */
+  packaging: PackagingSnapshot | null;
+  /** Milliseconds the longest gap between two animation frames lasted while packaging (page responsiveness). */
+  longestFrameGapMs: number;
 }
 
 declare global {

@@ -109,6 +109,7 @@ const candidateFacts = {
   creatorId: videos.creatorId,
   creatorName: users.displayName,
   durationSeconds: videos.durationSeconds,
+  posterPath: videos.posterPath,
   peers: recSwarmHealth.peers,
   offloadRatio: recSwarmHealth.offloadRatio,
   quality: recSwarmHealth.quality,
@@ -120,6 +121,7 @@ export interface CandidateFactsRow {
   creatorId: string | null;
   creatorName: string | null;
   durationSeconds: number | null;
+  posterPath: string | null;
   peers: number | null;
   offloadRatio: number | null;
   quality: number | null;
@@ -211,6 +213,7 @@ export interface ListedVideo {
   creatorId: string;
   creatorName: string;
   durationSeconds: number | null;
+  posterUrl: string | null;
 }
 
 /** Videos sharing a tag or the creator with `videoId` (candidates for a video not yet precomputed). */

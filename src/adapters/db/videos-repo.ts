@@ -6,6 +6,7 @@ import { and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import type { VideoStatus, Visibility } from '../../domain/catalog';
 import type { PackageFacts } from '../../domain/packaging/manifest';
+import { packageFileUrl } from '../../domain/packaging/paths';
 import type { Database } from './client';
 import { beforeKeyset, type Keyset } from './keyset';
 import { users, videos, videoTags } from './schema';
@@ -28,8 +29,8 @@ export function toPublicVideo(row: VideoWithCreator) {
     status: row.status,
     durationSeconds: row.durationSeconds,
     // Poster and storyboard are files of the package, served by the same route as its segments.
-    posterUrl: row.posterPath ? `/api/v1/videos/${row.id}/hls/${row.posterPath}` : null,
-    storyboard: row.storyboard ? { ...row.storyboard, url: `/api/v1/videos/${row.id}/hls/${row.storyboard.path}` } : null,
+    posterUrl: row.posterPath ? packageFileUrl(row.id, row.posterPath) : null,
+    storyboard: row.storyboard ? { ...row.storyboard, url: packageFileUrl(row.id, row.storyboard.path) } : null,
     statusReason: row.statusReason,
     createdAt: new Date(row.createdAt).toISOString(),
     updatedAt: new Date(row.updatedAt).toISOString(),

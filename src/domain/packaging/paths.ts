@@ -26,3 +26,8 @@ export function contentTypeOf(path: string): string {
   if (path.endsWith('.jpg')) return 'image/jpeg';
   return 'application/octet-stream';
 }
+
+/** Where the API serves a file of a video's package (routes/video-files.ts), e.g. its poster. */
+export function packageFileUrl(videoId: string, path: string): string {
+  return `/api/v1/videos/${videoId}/hls/${path}`;
+}

@@ -6,6 +6,7 @@
 // list (the common case), two for a viewer new since (history and trending, then the seeds' neighbours); similar
 // videos and trending one each after their own lookups.
 // Interactions go through the transactional outbox and the queue, so the player never waits on the write.
+
 import { createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import { openDatabase } from '../../adapters/db/client';
@@ -27,6 +28,7 @@ import { findVideo } from '../../adapters/db/videos-repo';
 import { outboxStatements, relay } from '../../adapters/queues/event-bus';
 import { canView } from '../../domain/catalog';
 import { createEvent } from '../../domain/events';
+import { packageFileUrl } from '../../domain/packaging/paths';
 import { rankByContent } from '../../domain/recommendations/content';
 import { explanationText } from '../../domain/recommendations/explain';
 import {
@@ -90,6 +92,7 @@ const RecommendationSchema = z
       creatorId: z.string(),
       creatorName: z.string(),
       durationSeconds: z.number().nullable(),
+      posterUrl: z.string().nullable(),
     }),
     score: z
       .number()
@@ -160,6 +163,7 @@ function collectFacts(facts: CandidateFacts, rows: readonly CandidateFactsRow[],
         creatorId: row.creatorId,
         creatorName: row.creatorName,
         durationSeconds: row.durationSeconds,
+        posterUrl: row.posterPath ? packageFileUrl(row.id, row.posterPath) : null,
       });
     }
     if (region && row.peers !== null) {

@@ -56,6 +56,8 @@ function renderVideo(video: Video): HTMLLIElement {
   const artwork = el(
     'div',
     { class: 'video-card__art', 'aria-hidden': 'true' },
+    // The poster covers the gradient, which stays as the placeholder while it loads or when a video has none.
+    video.posterUrl ? el('img', { class: 'video-card__poster', src: video.posterUrl, alt: '', loading: 'lazy', decoding: 'async' }) : null,
     el('span', { class: video.priceCents > 0 ? 'video-card__price video-card__price--paid' : 'video-card__price' }, price),
     video.durationSeconds !== null ? el('span', { class: 'video-card__duration' }, formatDuration(video.durationSeconds)) : null,
   );

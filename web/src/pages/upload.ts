@@ -1,13 +1,26 @@
-// The creator's upload page (/upload/): create a video, pick the folder `npm run package-video` wrote, watch it
-// upload with a progress bar (small files in one PUT, large ones in resumable parts), publish, and follow the
-// link to /watch/{id}. A reload keeps the video and its multipart uploads (upload/resume-state.ts): picking the
-// folder again sends only what the server does not have yet.
+// The creator's upload page (/upload/): pick or drop a video file; it is probed (anything that cannot become a
+// complete package is refused before a byte is uploaded), packaged in the browser (packaging/browser-packager.ts:
+// ladder, poster, storyboard) and uploaded while it is encoded, then published; the page follows each phase with
+// speed and time left, and can cancel. Developers can still upload a folder written by `npm run package-video`
+// (small files in one PUT, large ones in resumable parts). A reload keeps the video (upload/resume-state.ts):
+// picking the same file or folder again sends only what the server does not have yet.
 import { roleAtLeast } from '../../../src/domain/roles';
 import type { UploadProbe } from '../../../src/shared/upload-probe';
 import { ApiError, apiRequest } from '../api';
 import type { Video } from '../api-types';
 import { byId, el } from '../dom';
+import { formatDuration } from '../format';
 import { mountLayout } from '../layout';
+import {
+  PackagingCancelled,
+  type PackagingJob,
+  type PackagingProgress,
+  PackagingRefused,
+  packageAndUpload,
+  planPackage,
+  probeVideoFile,
+} from '../packaging/browser-packager';
+import type { SourceInfo } from '../packaging/protocol';
 import { session } from '../session';
 import { PackageError, type PackageFile, readPickedPackage } from '../upload/package-files';
 import { clearResumeState, loadResumeState, type ResumeState, saveResumeState } from '../upload/resume-state';
@@ -15,7 +28,16 @@ import { type FileState, uploadPackage } from '../upload/uploader';
 
 mountLayout();
 
-const probe: UploadProbe = { phase: 'idle', videoId: null, doneBytes: 0, totalBytes: 0, report: null, error: null };
+const probe: UploadProbe = {
+  phase: 'idle',
+  videoId: null,
+  doneBytes: 0,
+  totalBytes: 0,
+  report: null,
+  error: null,
+  packaging: null,
+  longestFrameGapMs: 0,
+};
 window.__vibestreamUpload = probe;
 
 /** After publish with IPFS storage on, the video stays "processing" until every file is pinned. */
@@ -31,7 +53,15 @@ const details = byId<HTMLFieldSetElement>('video-details');
 const progressBar = byId<HTMLProgressElement>('upload-progress');
 const progressText = byId('upload-progress-text');
 const phaseText = byId('upload-phase');
+const fileInput = byId<HTMLInputElement>('upload-file');
+const dropZone = byId('upload-drop');
+const cancelButton = byId<HTMLButtonElement>('upload-cancel');
+const titleInput = byId<HTMLInputElement>('upload-title');
 const fileRows = new Map<string, HTMLElement>();
+
+/** The picked video file and what the probe found in it (null while none is picked or it was refused). */
+let picked: { file: File; source: SourceInfo } | null = null;
+let job: PackagingJob | null = null;
 
 let resume: ResumeState | null = loadResumeState();
 
@@ -51,7 +81,12 @@ function showResumeNotice(): void {
   // The video exists already: its details are not asked again.
   details.disabled = resume !== null;
   details.hidden = resume !== null;
-  if (resume) byId('resume-video-title').textContent = resume.title;
+  if (resume) {
+    byId('resume-video-title').textContent = resume.title;
+    byId('resume-hint').textContent = resume.sourceFile
+      ? `Pick ${resume.sourceFile.name} (${formatBytes(resume.sourceFile.bytes)}) again to continue it.`
+      : 'Pick the same folder to continue it.';
+  }
   submitButton.textContent = resume ? 'Resume upload' : 'Upload';
 }
 
@@ -109,23 +144,42 @@ async function waitUntilReady(videoId: string): Promise<Video> {
   }
 }
 
-async function upload(): Promise<void> {
-  const picked = [...(folderInput.files ?? []), ...(filesInput.files ?? [])];
-  if (picked.length === 0) throw new PackageError('Pick the packaged folder (or its files) first.');
-  const pkg = await readPickedPackage(picked);
-  const data = new FormData(form);
-  if (!resume && !String(data.get('title') ?? '').trim()) throw new PackageError('Give the video a title.');
+/** Publishing done: wait for IPFS storage if it runs, then link to the watch page. */
+async function finish(published: Video): Promise<void> {
+  clearResumeState();
+  resume = null;
+  if (published.status !== 'ready') setPhase('storing', 'Storing on IPFS…');
+  const video = published.status === 'ready' ? published : await waitUntilReady(published.id);
+  if (video.status !== 'ready')
+    throw new PackageError(`Storage did not finish (status: ${video.status}${video.statusReason ? `: ${video.statusReason}` : ''}).`);
+  const link = byId<HTMLAnchorElement>('upload-watch-link');
+  link.href = `/watch/${encodeURIComponent(video.id)}`;
+  link.textContent = video.title;
+  byId('upload-done').hidden = false;
+  setPhase('ready', 'Ready to watch.');
+}
 
-  byId('upload-progress-section').hidden = false;
-  renderFiles(pkg.files);
-  setPhase('uploading', 'Uploading…');
+/** The video this upload goes to: the unfinished one after a reload, otherwise a new draft. */
+async function videoForUpload(sourceFile?: { name: string; bytes: number }): Promise<ResumeState> {
   if (!resume) {
-    const video = await createVideo(data);
-    resume = { videoId: video.id, title: video.title, uploadIds: {} };
+    const video = await createVideo(new FormData(form));
+    resume = { videoId: video.id, title: video.title, uploadIds: {}, ...(sourceFile ? { sourceFile } : {}) };
     saveResumeState(resume);
   }
-  const state = resume;
-  probe.videoId = state.videoId;
+  probe.videoId = resume.videoId;
+  return resume;
+}
+
+/** A folder written by `npm run package-video`: the package exists already, only the upload happens here. */
+async function uploadFolder(): Promise<void> {
+  const files = [...(folderInput.files ?? []), ...(filesInput.files ?? [])];
+  const pkg = await readPickedPackage(files);
+  if (!resume && !titleInput.value.trim()) throw new PackageError('Give the video a title.');
+  byId('upload-progress-section').hidden = false;
+  byId('upload-phases').hidden = true;
+  renderFiles(pkg.files);
+  setPhase('uploading', 'Uploading…');
+  const state = await videoForUpload();
   const report = await uploadPackage(state.videoId, pkg.manifest, pkg.files, state.uploadIds, {
     onFileState: setFileState,
     onProgress: setProgress,
@@ -135,38 +189,187 @@ async function upload(): Promise<void> {
     },
   });
   probe.report = report;
-
   setPhase('publishing', 'Publishing…');
-  const published = await apiRequest<Video>(`/videos/${encodeURIComponent(state.videoId)}/publish`, { method: 'POST' });
-  clearResumeState();
-  resume = null;
-  if (published.status !== 'ready') setPhase('storing', 'Storing on IPFS…');
-  const video = published.status === 'ready' ? published : await waitUntilReady(state.videoId);
-  if (video.status !== 'ready') throw new PackageError(`Storage did not finish (status: ${video.status}).`);
-  const link = byId<HTMLAnchorElement>('upload-watch-link');
-  link.href = `/watch/${encodeURIComponent(video.id)}`;
-  link.textContent = video.title;
-  byId('upload-done').hidden = false;
-  setPhase('ready', 'Ready to watch.');
+  await finish(await apiRequest<Video>(`/videos/${encodeURIComponent(state.videoId)}/publish`, { method: 'POST' }));
+}
+
+const PHASE_ORDER = ['reading', 'stills', 'encoding', 'uploading', 'publishing'] as const;
+
+function markPhase(current: (typeof PHASE_ORDER)[number] | 'done'): void {
+  const index = current === 'done' ? PHASE_ORDER.length : PHASE_ORDER.indexOf(current);
+  for (const item of byId('upload-phases').querySelectorAll<HTMLElement>('li[data-phase]')) {
+    const position = PHASE_ORDER.indexOf(item.dataset.phase as (typeof PHASE_ORDER)[number]);
+    item.dataset.state = position < index ? 'done' : position === index ? 'active' : 'waiting';
+  }
+}
+
+function formatSeconds(seconds: number): string {
+  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
+  return formatDuration(Math.round(seconds));
+}
+
+function renderPackaging(progress: PackagingProgress): void {
+  probe.packaging = {
+    phase: progress.phase,
+    encodedSeconds: progress.encodedSeconds,
+    durationSeconds: progress.durationSeconds,
+    speed: progress.speed,
+    producedBytes: progress.producedBytes,
+    uploadedBytes: progress.uploadedBytes,
+    skippedFiles: progress.skippedFiles,
+  };
+  const encoding = progress.phase === 'encoding' || progress.phase === 'hashing-source';
+  markPhase(
+    progress.phase === 'reserving' || progress.phase === 'stills'
+      ? progress.phase === 'reserving'
+        ? 'reading'
+        : 'stills'
+      : encoding
+        ? 'encoding'
+        : progress.phase === 'publishing'
+          ? 'publishing'
+          : progress.phase === 'done'
+            ? 'done'
+            : 'uploading',
+  );
+  byId('upload-phase-renditions').textContent = progress.renditions
+    .map((rendition) => `${rendition.name} ${Math.min(rendition.segments, rendition.expectedSegments)}/${rendition.expectedSegments}`)
+    .join(' · ');
+  // One bar for the whole job: encoding is most of the work; what is uploaded follows it closely.
+  const encodedFraction = progress.durationSeconds > 0 ? Math.min(1, progress.encodedSeconds / progress.durationSeconds) : 0;
+  const overall = progress.phase === 'done' ? 1 : progress.phase === 'publishing' ? 0.98 : encodedFraction * 0.95;
+  progressBar.max = 1;
+  progressBar.value = overall;
+  progressText.textContent = `${Math.floor(overall * 100)}% · encoded ${formatSeconds(progress.encodedSeconds)} of ${formatSeconds(progress.durationSeconds)} · uploaded ${formatBytes(progress.uploadedBytes)}${progress.skippedFiles > 0 ? ` (${progress.skippedFiles} files were already stored)` : ''}`;
+  byId('upload-speed').textContent =
+    progress.speed !== null
+      ? `${progress.speed.toFixed(1)}× real time${progress.etaSeconds !== null && progress.etaSeconds > 0 ? ` · about ${formatSeconds(progress.etaSeconds)} left` : ''}`
+      : '';
+}
+
+/** Longest gap between animation frames while packaging: the page must stay responsive (work is in a worker). */
+function watchResponsiveness(): () => void {
+  let last = performance.now();
+  let frame = 0;
+  const tick = (now: number) => {
+    probe.longestFrameGapMs = Math.max(probe.longestFrameGapMs, now - last);
+    last = now;
+    frame = requestAnimationFrame(tick);
+  };
+  frame = requestAnimationFrame(tick);
+  return () => cancelAnimationFrame(frame);
+}
+
+async function uploadVideoFile(file: File, source: SourceInfo): Promise<void> {
+  if (!resume && !titleInput.value.trim()) throw new PackageError('Give the video a title.');
+  if (resume?.sourceFile && (resume.sourceFile.name !== file.name || resume.sourceFile.bytes !== file.size)) {
+    throw new PackageError(
+      `This is not the file the unfinished upload came from (${resume.sourceFile.name}). Pick it, or start a new video.`,
+    );
+  }
+  byId('upload-progress-section').hidden = false;
+  byId('upload-phases').hidden = false;
+  byId('upload-files-details').hidden = true;
+  setPhase('packaging', 'Preparing the video in your browser…');
+  const state = await videoForUpload({ name: file.name, bytes: file.size });
+  cancelButton.hidden = false;
+  const fieldsets = [...form.querySelectorAll('fieldset')];
+  for (const fieldset of fieldsets) fieldset.disabled = true;
+  const stopWatching = watchResponsiveness();
+  try {
+    job = packageAndUpload({ file, source, videoId: state.videoId, onProgress: renderPackaging });
+    const published = await job.done;
+    setPhase('publishing', 'Publishing…');
+    await finish(published);
+    // Ready for the next video.
+    form.reset();
+    picked = null;
+    byId('upload-source').hidden = true;
+  } finally {
+    stopWatching();
+    job = null;
+    cancelButton.hidden = true;
+    for (const fieldset of fieldsets) fieldset.disabled = fieldset === details && resume !== null;
+  }
+}
+
+async function pickVideoFile(file: File | undefined): Promise<void> {
+  picked = null;
+  showError(null);
+  const sourceBox = byId('upload-source');
+  sourceBox.hidden = true;
+  if (!file) return;
+  setPhase('probing', '');
+  try {
+    const source = await probeVideoFile(file);
+    picked = { file, source };
+    const plan = planPackage(source);
+    byId('upload-source-name').textContent = file.name;
+    byId('upload-source-facts').textContent =
+      `· ${formatSeconds(source.durationSeconds)} · ${source.width}×${source.height} · ${source.videoCodec}${source.audioCodec ? ` + ${source.audioCodec}` : ', no sound'} · ${formatBytes(file.size)}`;
+    byId('upload-source-plan').textContent =
+      `Will be streamed in ${plan.renditions.map((rendition) => rendition.name).join(', ')}; about ${formatBytes(plan.estimatedBytes)} of your storage is reserved while it uploads.`;
+    sourceBox.hidden = false;
+    if (!titleInput.value.trim() && !resume)
+      titleInput.value = file.name
+        .replace(/\.[^.]+$/, '')
+        .replace(/[_-]+/g, ' ')
+        .trim()
+        .slice(0, 200);
+    setPhase('idle', '');
+  } catch (error) {
+    const message = error instanceof PackagingRefused ? error.message : 'This file could not be read. Try another one.';
+    probe.error = message;
+    setPhase('refused', '');
+    showError(message);
+  }
 }
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
-  if (probe.phase === 'uploading' || probe.phase === 'publishing' || probe.phase === 'storing') return;
+  if (['probing', 'packaging', 'uploading', 'publishing', 'storing'].includes(probe.phase)) return;
   showError(null);
   submitButton.disabled = true;
   try {
-    await upload();
+    if (picked) await uploadVideoFile(picked.file, picked.source);
+    else if ((folderInput.files?.length ?? 0) + (filesInput.files?.length ?? 0) > 0) await uploadFolder();
+    else throw new PackageError(probe.phase === 'refused' && probe.error ? probe.error : 'Pick a video file first.');
     showResumeNotice();
   } catch (error) {
-    const message = error instanceof ApiError || error instanceof PackageError ? error.message : 'The upload failed. Try again.';
+    if (error instanceof PackagingCancelled) {
+      setPhase('cancelled', 'Cancelled. Nothing was published; pick the file again to continue, or start a new video.');
+      showResumeNotice();
+      return;
+    }
+    const message =
+      error instanceof ApiError || error instanceof PackageError || error instanceof PackagingRefused
+        ? error.message
+        : 'The upload failed. Try again.';
     probe.error = message;
     setPhase('failed', 'Stopped.');
     showError(message);
+    showResumeNotice();
   } finally {
     submitButton.disabled = false;
   }
 });
+
+fileInput.addEventListener('change', () => void pickVideoFile(fileInput.files?.[0]));
+for (const name of ['dragenter', 'dragover'] as const) {
+  dropZone.addEventListener(name, (event) => {
+    event.preventDefault();
+    dropZone.classList.add('upload__drop--over');
+  });
+}
+dropZone.addEventListener('dragleave', () => dropZone.classList.remove('upload__drop--over'));
+dropZone.addEventListener('drop', (event) => {
+  event.preventDefault();
+  dropZone.classList.remove('upload__drop--over');
+  const file = event.dataTransfer?.files[0];
+  if (file) void pickVideoFile(file);
+});
+
+cancelButton.addEventListener('click', () => job?.cancel());
 
 byId('resume-discard').addEventListener('click', () => {
   clearResumeState();

@@ -21,6 +21,7 @@ import { mountLayout } from '../layout';
 import { session } from '../session';
 import { playerSamples, trackPeerConnections } from '../watch/connection-stats';
 import { createP2PPlayer } from '../watch/p2p-player';
+import { mountSeekPreview } from '../watch/seek-preview';
 import { renderUpNext } from '../watch/up-next';
 
 mountLayout();
@@ -175,6 +176,11 @@ async function start(): Promise<void> {
   byId('watch-duration').textContent = video.durationSeconds ? formatDuration(video.durationSeconds) : '';
   byId('watch-description').textContent = video.description;
   byId('watch').hidden = false;
+  const playerElement = byId<HTMLVideoElement>('player');
+  if (video.posterUrl) playerElement.poster = video.posterUrl;
+  if (video.storyboard && video.durationSeconds) {
+    playerElement.parentElement?.after(mountSeekPreview(playerElement, video.storyboard, video.durationSeconds));
+  }
 
   const hlsBase = new URL(`/api/v1/videos/${encodeURIComponent(video.id)}/hls/`, window.location.origin);
   const manifestUrl = new URL('manifest.json', hlsBase).href;

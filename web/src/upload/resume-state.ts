@@ -1,6 +1,6 @@
-// What survives a reload of the upload page: the video being uploaded and the multipart upload of each large
-// file. Browsers do not let a page keep picked files, so after a reload the creator picks the folder again; the
-// server then says what it already has (GET /videos/{id}/uploads), and only the rest is sent.
+// What survives a reload of the upload page: the video being uploaded, the file it came from and the multipart
+// upload of each large file. Browsers do not let a page keep picked files, so after a reload the creator picks
+// the file (or folder) again; the server then says what it already has, and only the rest is sent.
 
 const KEY = 'vibestream.upload';
 
@@ -9,6 +9,8 @@ export interface ResumeState {
   title: string;
   /** Multipart upload id by manifest path. */
   uploadIds: Record<string, string>;
+  /** The video file being packaged in the browser (absent for a folder from npm run package-video). */
+  sourceFile?: { name: string; bytes: number };
 }
 
 function isResumeState(value: unknown): value is ResumeState {

@@ -15,6 +15,8 @@ interface SendOptions {
   /** Bytes of this request sent so far (resets to 0 when the request is retried). */
   onProgress: (sentBytes: number) => void;
   signal?: AbortSignal;
+  /** Extra request headers, e.g. the body's declared SHA-256. */
+  headers?: Record<string, string>;
 }
 
 function once(options: SendOptions, token: string | null): Promise<{ status: number; text: string }> {
@@ -23,6 +25,7 @@ function once(options: SendOptions, token: string | null): Promise<{ status: num
     xhr.open(options.method, options.url);
     if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
     xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+    for (const [name, value] of Object.entries(options.headers ?? {})) xhr.setRequestHeader(name, value);
     xhr.upload.onprogress = (event) => options.onProgress(event.loaded);
     xhr.onload = () => resolve({ status: xhr.status, text: xhr.responseText });
     xhr.onerror = () => reject(new ApiError(0, 'network_error', 'The connection dropped while uploading'));

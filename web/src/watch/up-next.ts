@@ -8,7 +8,7 @@ import { formatDuration } from '../format';
 import { session } from '../session';
 
 export interface UpNextItem {
-  video: { id: string; title: string; creatorId: string; creatorName: string; durationSeconds: number | null };
+  video: { id: string; title: string; creatorId: string; creatorName: string; durationSeconds: number | null; posterUrl: string | null };
   score: number;
   reason: { kind: string; videoId?: string; region?: string };
   explanation: string;
@@ -52,6 +52,7 @@ function entry(item: UpNextItem): HTMLLIElement {
     el(
       'a',
       { class: 'up-next-link', href: `/watch/${encodeURIComponent(item.video.id)}` },
+      item.video.posterUrl ? el('img', { class: 'up-next-poster', src: item.video.posterUrl, alt: '', loading: 'lazy' }) : null,
       el('span', { class: 'up-next-title' }, item.video.title),
       meta ? el('span', { class: 'up-next-meta' }, meta) : null,
     ),
