@@ -33,7 +33,9 @@ export interface PackagingProgress {
   speed: number | null;
   /** Estimated seconds left for encoding and uploading. */
   etaSeconds: number | null;
+  /** Media and stills written so far (playlists are uploaded at the end and not counted). */
   producedBytes: number;
+  /** Of those, the bytes the server has (stored earlier counts too). */
   uploadedBytes: number;
   skippedFiles: number;
   renditions: { name: string; segments: number; expectedSegments: number }[];
@@ -217,10 +219,10 @@ export function packageAndUpload(options: {
         }
       };
       const receive = async (path: string, kind: FileKind, data: ArrayBuffer) => {
-        progress.producedBytes += data.byteLength;
         if (kind === 'playlist' || kind === 'master') {
           texts.set(path, new TextDecoder().decode(data));
         } else {
+          progress.producedBytes += data.byteLength;
           const sha256 = await sha256HexOfBytes(new Uint8Array(data));
           digests.set(path, { path, bytes: data.byteLength, sha256 });
           if (kind === 'segment') {
