@@ -21,7 +21,7 @@ import { env } from 'cloudflare:workers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { issueToken } from '../../src/domain/auth-tokens';
 import { type FuzzOperation, type OpenApiDocument, operationsOf } from '../support/fuzz/openapi';
-import { api, markVideoReady, signUp, signUpAdmin, testManifest } from './helpers';
+import { api, markVideoReady, sha256Hex, signUp, signUpAdmin, testManifest } from './helpers';
 import { postWebhook, pricedVideo, routeProvidersToContracts, stripeContract, stripeSignature } from './payments-fixtures';
 
 const COLUMNS = ['anon', 'viewer', 'own', 'other', 'admin', 'keyRead', 'keyAll', 'expired', 'forged'] as const;
@@ -72,6 +72,8 @@ const MATRIX: Record<string, string> = {
   'PUT /api/v1/videos/{id}/manifest':                            '401  403    ok   404   ok    403     ok     401     401',
   'POST /api/v1/videos/{id}/publish':                            '401  403    ok   404   ok    403     ok     401     401',
   'PUT /api/v1/videos/{id}/files/{path}':                        '401  403    ok   404   ok    403     ok     401     401',
+  'PUT /api/v1/videos/{id}/package':                             '401  403    ok   404   ok    403     ok     401     401',
+  'PUT /api/v1/videos/{id}/package/files/{path}':                '401  403    ok   404   ok    403     ok     401     401',
   'PUT /api/v1/videos/{id}/prices':                              '401  403    ok   403   ok    403     ok     401     401',
   'PUT /api/v1/creators/{id}/subscription-price':                '401  403    ok   403   ok    403     ok     401     401',
   'GET /api/v1/videos/{id}/uploads':                             '401  403    ok   404   ok    403     ok     401     401',
@@ -208,6 +210,21 @@ async function callFor(op: FuzzOperation, who: Column, fx: Fixtures): Promise<Ca
         path: videoPath(id, { path: '360p/seg_00000.m4s' }),
         rawBody: SEGMENT,
         headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(SEGMENT.byteLength) },
+      };
+    }
+    case 'PUT /api/v1/videos/{id}/package':
+      return { path: videoPath(await newVideo(fx, false)), body: { estimatedBytes: 100_000 } };
+    case 'PUT /api/v1/videos/{id}/package/files/{path}': {
+      const id = await newVideo(fx, false);
+      await api('PUT', `/api/v1/videos/${id}/package`, { token: fx.own.accessToken, body: { estimatedBytes: 100_000 } });
+      return {
+        path: videoPath(id, { path: '360p/seg_00000.m4s' }),
+        rawBody: SEGMENT,
+        headers: {
+          'Content-Type': 'application/octet-stream',
+          'Content-Length': String(SEGMENT.byteLength),
+          'X-Content-SHA256': await sha256Hex(SEGMENT),
+        },
       };
     }
     case 'PUT /api/v1/videos/{id}/prices':
