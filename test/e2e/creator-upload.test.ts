@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { d1Execute } from '../../dev/lib/d1';
 import type { IntegrityManifest } from '../../src/domain/packaging/manifest';
 import type { PlayerProbe } from '../../src/shared/player-probe';
 import type { UploadProbe } from '../../src/shared/upload-probe';
@@ -105,14 +106,18 @@ async function dropFile(page: Page, path: string): Promise<void> {
     if (!file) throw new Error('no file');
     const transfer = new DataTransfer();
     transfer.items.add(file);
-    document.getElementById('upload-drop')?.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    document
+      .getElementById('upload-drop')
+      ?.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
   });
 }
 
 async function waitForProbe(page: Page): Promise<UploadProbe> {
   await page.waitForFunction(() => {
     const probe = window.__vibestreamUpload;
-    return probe !== undefined && (probe.phase === 'refused' || (probe.phase === 'idle' && !document.getElementById('upload-source')?.hidden));
+    return (
+      probe !== undefined && (probe.phase === 'refused' || (probe.phase === 'idle' && !document.getElementById('upload-source')?.hidden))
+    );
   });
   return uploadProbe(page);
 }
@@ -217,7 +222,10 @@ async function playWithTwoViewers(videoId: string): Promise<PlayerProbe[]> {
     // Every byte that came from the other viewer passed the integrity check before it played.
     expect(result.counters.verifiedSegments).toBe(result.counters.p2pSegments);
   }
-  expect(results.reduce((sum, result) => sum + result.counters.p2pBytes, 0), 'no segment travelled between the viewers').toBeGreaterThan(0);
+  expect(
+    results.reduce((sum, result) => sum + result.counters.p2pBytes, 0),
+    'no segment travelled between the viewers',
+  ).toBeGreaterThan(0);
   return results;
 }
 
@@ -243,7 +251,10 @@ describe('creator upload in the browser', () => {
     const card = visitor.page.locator('li', { has: visitor.page.getByRole('link', { name: 'Dropped from the desktop' }) });
     const poster = card.locator('img.video-card__poster');
     await poster.waitFor();
-    await visitor.page.waitForFunction((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth === 1280, await poster.elementHandle());
+    await visitor.page.waitForFunction(
+      (img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth === 1280,
+      await poster.elementHandle(),
+    );
 
     await playWithTwoViewers(videoId);
   }, 360_000);
@@ -259,6 +270,58 @@ describe('creator upload in the browser', () => {
     await checkPackage(videoId, { seconds: 12, heights: [360], audioCodec: 'opus' });
     await playWithTwoViewers(videoId);
   }, 300_000);
+
+  it('cancels mid-encoding and, after a reload, continues on the same video without re-sending what is stored', async () => {
+    const creator = await signUp(baseUrl, { displayName: 'Changing my mind', role: 'creator' });
+    const page = await signInToUpload(creator);
+    await page.locator('#upload-file').setInputFiles(join(dir, 'clip.mp4'));
+    await waitForProbe(page);
+    await page.getByLabel('Title').fill('Second thoughts');
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.waitForFunction(() => (window.__vibestreamUpload?.packaging?.uploadedBytes ?? 0) > 1_000_000, null, { timeout: 60_000 });
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.waitForFunction(() => window.__vibestreamUpload?.phase === 'cancelled');
+    const cancelled = await uploadProbe(page);
+    const videoId = cancelled.videoId as string;
+    // Nothing half-made is published: the video stays a draft.
+    expect((await fetchJson<VideoJson>(`/api/v1/videos/${videoId}`, creator.accessToken)).status).toBe('draft');
+
+    await page.reload();
+    await page.locator('#resume-notice').waitFor({ state: 'visible' });
+    await expect(page.locator('#resume-notice').textContent()).resolves.toContain('clip.mp4');
+    await page.locator('#upload-file').setInputFiles(join(dir, 'clip.mp4'));
+    await waitForProbe(page);
+    await page.getByRole('button', { name: 'Resume upload' }).click();
+    await page.waitForFunction(() => ['ready', 'failed'].includes(window.__vibestreamUpload?.phase ?? ''), null, {
+      timeout: PACKAGE_TIMEOUT_MS,
+    });
+    const resumed = await uploadProbe(page);
+    expect(resumed.phase).toBe('ready');
+    expect(resumed.videoId).toBe(videoId);
+    // What the server already had with the same digest is not sent again: at least the poster and the storyboard
+    // (WebCodecs does not promise byte-identical H.264 from one run to the next, so segments may be re-sent).
+    expect(resumed.packaging?.skippedFiles).toBeGreaterThanOrEqual(2);
+    await checkPackage(videoId, { seconds: 20, heights: [360, 720], audioCodec: 'mp4a\\.40\\.2' });
+  }, 300_000);
+
+  it('tells a creator over quota how much space the video needs, before encoding, and leaves no draft behind', async () => {
+    const creator = await signUp(baseUrl, { displayName: 'Full disk', role: 'creator' });
+    await d1Execute(
+      { remote: false, persistTo: inject('persistDir') },
+      { command: `INSERT INTO storage_quotas (creator_id, quota_bytes, updated_at) VALUES ('${creator.user.id}', 1000000, 0)` },
+    );
+    const page = await signInToUpload(creator);
+    await page.locator('#upload-file').setInputFiles(join(dir, 'clip.mp4'));
+    await waitForProbe(page);
+    await page.getByLabel('Title').fill('Too big');
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.waitForFunction(() => window.__vibestreamUpload?.phase === 'failed');
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(
+      /needs about .* of storage, but only 976\.6 KiB of your 976\.6 KiB is free/,
+    );
+    expect((await uploadProbe(page)).packaging?.encodedSeconds ?? 0).toBe(0);
+    expect((await fetchJson<{ items: unknown[] }>('/api/v1/me/videos', creator.accessToken)).items).toEqual([]);
+  }, 120_000);
 
   it('refuses a file without a video track before creating or uploading anything', async () => {
     const creator = await signUp(baseUrl, { displayName: 'Podcaster', role: 'creator' });

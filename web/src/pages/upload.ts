@@ -68,7 +68,8 @@ let resume: ResumeState | null = loadResumeState();
 function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 }
 
 function showError(message: string | null): void {
@@ -157,6 +158,14 @@ async function finish(published: Video): Promise<void> {
   link.textContent = video.title;
   byId('upload-done').hidden = false;
   setPhase('ready', 'Ready to watch.');
+}
+
+function quotaMessage(details: unknown): string {
+  const { usedBytes, requestedBytes, quotaBytes } = (details ?? {}) as Record<string, number | undefined>;
+  if (usedBytes === undefined || requestedBytes === undefined || quotaBytes === undefined)
+    return 'This video does not fit in your storage quota.';
+  const free = Math.max(0, quotaBytes - usedBytes);
+  return `This video needs about ${formatBytes(requestedBytes)} of storage, but only ${formatBytes(free)} of your ${formatBytes(quotaBytes)} is free. Delete videos in your studio or ask for a larger quota.`;
 }
 
 /** The video this upload goes to: the unfinished one after a reload, otherwise a new draft. */
@@ -271,6 +280,7 @@ async function uploadVideoFile(file: File, source: SourceInfo): Promise<void> {
   byId('upload-phases').hidden = false;
   byId('upload-files-details').hidden = true;
   setPhase('packaging', 'Preparing the video in your browser…');
+  const createdNow = resume === null;
   const state = await videoForUpload({ name: file.name, bytes: file.size });
   cancelButton.hidden = false;
   const fieldsets = [...form.querySelectorAll('fieldset')];
@@ -278,7 +288,19 @@ async function uploadVideoFile(file: File, source: SourceInfo): Promise<void> {
   const stopWatching = watchResponsiveness();
   try {
     job = packageAndUpload({ file, source, videoId: state.videoId, onProgress: renderPackaging });
-    const published = await job.done;
+    const published = await job.done.catch(async (error: unknown) => {
+      // Over quota: nothing was uploaded; the draft made a moment ago would only clutter the studio.
+      if (error instanceof ApiError && error.code === 'storage_quota_exceeded') {
+        if (createdNow) {
+          await apiRequest(`/videos/${encodeURIComponent(state.videoId)}`, { method: 'DELETE' }).catch(() => {});
+          clearResumeState();
+          resume = null;
+          probe.videoId = null;
+        }
+        throw new PackageError(quotaMessage(error.details));
+      }
+      throw error;
+    });
     setPhase('publishing', 'Publishing…');
     await finish(published);
     // Ready for the next video.
