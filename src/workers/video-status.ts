@@ -16,10 +16,13 @@ export async function changeVideoStatus(
   status: VideoStatus,
   actorId: string | null,
   now = Date.now(),
+  /** Why, for `failed` (shown to the creator in the studio); any other status clears the reason. */
+  reason?: string,
 ): Promise<void> {
   const db = openDatabase(env.DB);
+  const statusReason = status === 'failed' ? (reason ?? null) : null;
   const event = createEvent('video.updated', { videoId: video.id, creatorId: video.creatorId, fields: ['status'] }, actorId, now);
-  await db.batch([...updateVideoStatements(db, video.id, { status, updatedAt: now }), ...outboxStatements(db, [event])] as [
+  await db.batch([...updateVideoStatements(db, video.id, { status, statusReason, updatedAt: now }), ...outboxStatements(db, [event])] as [
     ReturnType<typeof updateVideoStatements>[number],
   ]);
   // The cron relays whatever this misses (scheduled.ts relayStaleOutbox).

@@ -198,12 +198,20 @@ describe('dead-lettered store jobs', () => {
       createMessageBatch('vibestream-ipfs-jobs-dlq', [{ id: `dlq-${videoId}`, timestamp: new Date(), attempts: 1, body: event }]),
       env as Env,
     );
+    // The video was published and waits for storage.
+    await env.DB.prepare("UPDATE videos SET status = 'processing' WHERE id = ?").bind(videoId).run();
     // The node is unreachable as well: maintenance still runs, judges nothing on it, and handles the job.
     const { runStorageMaintenance } = await import('../../src/workers/ipfs/maintenance');
     const result = await runStorageMaintenance({ ...env, IPFS_API_URLS: 'alpha=http://127.0.0.1:9', IPFS_TIMEOUT_MS: '500' } as Env);
     expect(result).toMatchObject({ nodes: 1, unreachable: 1, failedJobs: 1 });
     const job = await env.DB.prepare("SELECT state FROM ipfs_jobs WHERE id = 'store:' || ?").bind(videoId).first<{ state: string }>();
     expect(job?.state).toBe('failed');
+    // Its creator sees the video failed, and why.
+    const failed = await api('GET', `/api/v1/videos/${videoId}`, { token: creator.accessToken });
+    expect(failed.body).toMatchObject({
+      status: 'failed',
+      statusReason: 'Storing the files on IPFS failed after every retry: ipfs node alpha: add failed: timed out',
+    });
     const admin = await signUpAdmin();
     const firing = await api('GET', '/api/v1/alerts?state=firing', { token: admin.accessToken });
     expect(firing.body.items).toContainEqual(

@@ -9,6 +9,7 @@ import type { BatchItem } from 'drizzle-orm/batch';
 import { openDatabase } from '../../adapters/db/client';
 import { jobOf, liveRoots, pinsOf, recordPinStatement, setJobStateStatement } from '../../adapters/db/ipfs-repo';
 import { deadLetters } from '../../adapters/db/schema';
+import { findVideo, type VideoWithCreator } from '../../adapters/db/videos-repo';
 import { type IpfsConfig, ipfsConfigOf } from '../../adapters/ipfs/config';
 import { type KuboNode, kuboNodes, type NodeIdentity, type NodeRepoStat } from '../../adapters/ipfs/kubo';
 import { getManifest } from '../../adapters/r2-video-store';
@@ -17,6 +18,7 @@ import { type GarbageReport, garbageReport } from '../../domain/storage/garbage'
 import { assessNode, DEFAULT_LOW_SPACE_RATIO, type NodeHealth } from '../../domain/storage/node-health';
 import { planReplicas } from '../../domain/storage/replication';
 import type { Env } from '../env';
+import { changeVideoStatus } from '../video-status';
 import { evaluateStorageRule, FAILED_JOBS_RULE_ID, FAILED_JOBS_SCOPE_KEY, LOW_FREE_SPACE_RULE_ID, nodeScopeKey } from './alerts';
 import { replicateVideo } from './store-video';
 
@@ -123,6 +125,7 @@ export async function runStorageMaintenance(env: Env, now = Date.now()): Promise
   const missing = new Set(report.missing.map((pin) => `${pin.node}\u0000${pin.cid}`));
   const confirmed = recorded.filter((pin) => roots.get(pin.videoId) === pin.cid && pins.get(pin.node)?.has(pin.cid));
   const statements: BatchItem<'sqlite'>[] = confirmed.map((pin) => recordPinStatement(db, pin, now));
+  const failedVideos: { video: VideoWithCreator; reason: string }[] = [];
   for (const pin of report.missing) {
     const node = nodes.find((candidate) => candidate.name === pin.node);
     if (!node) continue;
@@ -164,13 +167,25 @@ export async function runStorageMaintenance(env: Env, now = Date.now()): Promise
     const parsed = parseEvent(safeJson(row.body));
     if (parsed.ok && parsed.event.type === 'ipfs.video_uploaded') {
       // A later publish of the same video may have stored it since; that job is done, not failed.
-      if ((await jobOf(db, 'store', parsed.event.data.videoId))?.state === 'done') continue;
+      const job = await jobOf(db, 'store', parsed.event.data.videoId);
+      if (job?.state === 'done') continue;
       statements.push(setJobStateStatement(db, 'store', parsed.event.data.videoId, 'failed', now));
       result.failedJobs += 1;
+      // The creator sees why the video never became ready (studio); a replayed job publishes it after all.
+      const video = await findVideo(db, parsed.event.data.videoId);
+      if (video?.status === 'processing') {
+        const detail = job?.lastError ? `: ${job.lastError.slice(0, 200)}` : '';
+        failedVideos.push({ video, reason: `Storing the files on IPFS failed after every retry${detail}` });
+      }
     }
   }
   const [first, ...rest] = statements;
   if (first) await db.batch([first, ...rest] as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+  const relays: Promise<unknown>[] = [];
+  for (const { video, reason } of failedVideos) {
+    await changeVideoStatus(env, (promise) => relays.push(promise), video, 'failed', null, now, reason);
+  }
+  await Promise.all(relays);
   await evaluateStorageRule(db, env, FAILED_JOBS_RULE_ID, [{ scopeKey: FAILED_JOBS_SCOPE_KEY, value: result.failedJobs }], now);
   if (result.errors.length > 0) {
     console.warn(JSON.stringify({ level: 'warn', msg: 'storage maintenance errors', errors: result.errors.slice(0, 10) }));

@@ -274,9 +274,12 @@ export async function storeVideo(env: Env, videoId: string, now = Date.now(), co
       ...targets.map((node) => recordPinStatement(db, { cid: stored.rootCid, node: node.name, videoId }, now)),
       setJobStateStatement(db, 'store', videoId, 'done', now, { lastError: null }),
     ]);
-    // The video may have been deleted or re-uploaded meanwhile; only a video still waiting is published.
+    // The video may have been deleted or re-uploaded meanwhile; only a video still waiting (or failed by an
+    // earlier run of this job, now replayed) is published.
     const current = await findVideo(db, videoId);
-    if (current && current.status === 'processing') await changeVideoStatus(env, waitUntil, current, 'ready', null, now);
+    if (current && (current.status === 'processing' || current.status === 'failed')) {
+      await changeVideoStatus(env, waitUntil, current, 'ready', null, now);
+    }
     await Promise.all(settled);
     return 'stored';
   } catch (error) {
