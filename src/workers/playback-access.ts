@@ -20,7 +20,7 @@ import { findUserById } from '../adapters/db/users-repo';
 import { isPlaybackTokenShaped, type PlaybackClaims, verifyPlaybackToken } from '../domain/payments/playback-token';
 import { roleAtLeast } from '../domain/roles';
 import type { AppEnv } from './env';
-import { ApiError } from './errors';
+import { ApiError, notFound } from './errors';
 
 function bearerOf(header: string | undefined): string | null {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
@@ -54,19 +54,27 @@ async function stillEntitled(c: Context<AppEnv>, claims: PlaybackClaims, video: 
   return (await activeEntitlement(db, claims.userId, video, Date.now())) !== undefined;
 }
 
+/**
+ * `restricted`: the video is private or not yet published, so only its creator and admins may play it. They
+ * usually do so with an editor playback token (POST /videos/{id}/playback-token), because a media element cannot
+ * send their credentials with every segment request; anyone else is answered 404, as if the video did not exist.
+ */
 export async function requirePlaybackAccess(
   c: Context<AppEnv>,
   video: { id: string; creatorId: string },
   path = '',
+  options: { restricted?: boolean } = {},
 ): Promise<PlaybackAccess> {
   const principal = c.get('principal');
   if (principal && (principal.kind === 'user' || principal.kind === 'apiKey')) {
     if (principal.userId === video.creatorId || roleAtLeast(principal.role, 'admin')) return { token: null };
   }
-  if (!(await isPaidVideo(openDatabase(c.env.DB), video.id))) return { token: null };
+  const restricted = options.restricted === true;
+  if (!restricted && !(await isPaidVideo(openDatabase(c.env.DB), video.id))) return { token: null };
   const bearer = bearerOf(c.req.header('Authorization'));
   const token = (bearer && isPlaybackTokenShaped(bearer) ? bearer : null) ?? c.req.query('pt') ?? null;
   if (!token) {
+    if (restricted) throw notFound('File');
     throw new ApiError(
       401,
       'playback_token_required',
@@ -82,6 +90,8 @@ export async function requirePlaybackAccess(
     );
   }
   if (result.claims.videoId !== video.id) throw new ApiError(403, 'playback_token_mismatch', 'This playback token is for another video');
+  // A buyer's token never opens a private or unpublished video; an editor's does while its holder still may edit.
+  if (restricted && !(result.claims.editor && (await stillEntitled(c, result.claims, video)))) throw notFound('File');
   if (isPlaylist(path) && !(await stillEntitled(c, result.claims, video))) {
     throw new ApiError(403, 'entitlement_revoked', 'The purchase, rental or subscription behind this playback token has ended');
   }

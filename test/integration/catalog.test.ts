@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { api, type JsonResponse, markVideoReady, signUp } from './helpers';
 
@@ -95,10 +96,22 @@ describe('catalog', () => {
     const secret = await createVideo(creator.accessToken, { title: 'Private draft', visibility: 'private' });
     const unlisted = await createVideo(creator.accessToken, { title: 'Unlisted preview', visibility: 'unlisted' });
 
+    expect((await api('GET', `/api/v1/videos/${secret.id}`, { token: creator.accessToken })).status).toBe(200);
+    // Unpublished, it is unknown to everyone else.
+    await env.DB.prepare("UPDATE videos SET status = 'draft' WHERE id = ?").bind(secret.id).run();
     expect((await api('GET', `/api/v1/videos/${secret.id}`)).status).toBe(404);
     expect((await api('GET', `/api/v1/videos/${secret.id}`, { token: stranger.accessToken })).status).toBe(404);
-    expect((await api('GET', `/api/v1/videos/${secret.id}`, { token: creator.accessToken })).status).toBe(200);
     expect((await api('GET', `/api/v1/videos/${unlisted.id}`)).status).toBe(200);
+
+    // Once published, a private video tells others it is private, and nothing else about it.
+    await markVideoReady(secret.id);
+    for (const token of [undefined, stranger.accessToken]) {
+      const answer = await api('GET', `/api/v1/videos/${secret.id}`, { token });
+      expect(answer.status).toBe(403);
+      expect(answer.body).toEqual({
+        error: expect.objectContaining({ code: 'video_private', message: 'This video is private: only its creator can watch it' }),
+      });
+    }
 
     const listed = await api('GET', `/api/v1/videos?creatorId=${creator.user.id}`);
     expect(listed.body.items).toEqual([]);

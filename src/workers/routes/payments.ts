@@ -186,7 +186,8 @@ paymentRoutes.openapi(
     method: 'post',
     path: '/videos/{id}/playback-token',
     tags: ['Payments'],
-    summary: 'A 10-minute token to play a paid video (needs an entitlement: purchase, live rental or subscription)',
+    summary:
+      'A 10-minute token to play a paid video (needs an entitlement: purchase, live rental or subscription), or a private one (its creator or an admin)',
     description:
       'Send it as `Authorization: Bearer <token>` or `?pt=<token>` on `GET /videos/{id}/hls/{path}`. 402 `entitlement_required` without an entitlement.',
     security: bearerSecurity,
@@ -204,9 +205,14 @@ paymentRoutes.openapi(
     const video = await findVideo(db, c.req.valid('param').id);
     if (!video || !canView(video, principal)) throw notFound('Video');
     const prices = await videoPricesOf(db, video.id);
-    if (prices.length === 0) return c.json({ token: null, expiresAt: null, required: false, query: null }, 200);
-    const now = Date.now();
     const privileged = canEdit(video, principal);
+    // Private and unpublished videos are played by their creator and admins with an editor token too: the media
+    // element cannot send their credentials with each request (playback-access.ts).
+    const restricted = video.visibility === 'private' || video.status !== 'ready';
+    if (prices.length === 0 && !(restricted && privileged)) {
+      return c.json({ token: null, expiresAt: null, required: false, query: null }, 200);
+    }
+    const now = Date.now();
     if (!privileged && !(await activeEntitlement(db, principal.userId, video, now))) {
       throw new ApiError(402, 'entitlement_required', 'Buy, rent or subscribe to play this video', {
         prices: (await pricesView(db, video.id)) as unknown,

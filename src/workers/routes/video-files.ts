@@ -26,6 +26,7 @@ import { serveFromIpfs, warmNextSegment } from '../ipfs/delivery';
 import { assertPlaylistComplete, queueIpfsStorage, reserveStorageForManifest } from '../ipfs/publish';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { bearerOrKeySecurity, createRouter, ErrorSchema, errorResponses, jsonBody, jsonResponse } from '../openapi';
+import { requirePlaybackAccess } from '../playback-access';
 import { VideoIdParam, VideoSchema } from '../schemas';
 import { changeVideoStatus } from '../video-status';
 
@@ -299,13 +300,15 @@ videoFileRoutes.get('/videos/:id/hls/:path{.+}', async (c) => {
   const principal = c.get('principal');
   const viewer = principal && (principal.kind === 'user' || principal.kind === 'apiKey') ? principal : undefined;
   const video = await findVideo(openDatabase(c.env.DB), id);
-  // Missing, not viewable and not yet published all look the same to a stranger; the creator can preview.
-  if (!video || !canView(video, viewer)) throw notFound('File');
-  if (video.status !== 'ready' && !(viewer && canEdit(video, viewer))) throw notFound('File');
+  // Missing, not viewable and not yet published all look the same to a stranger; the creator and admins can play
+  // and preview, signed in or with an editor playback token (playback-access.ts).
+  if (!video) throw notFound('File');
+  const restricted = !canView(video, viewer) || (video.status !== 'ready' && !(viewer && canEdit(video, viewer)));
   // Paid videos need a playback token (src/workers/playback-access.ts); checked before the edge cache is read.
   // Stills are the video's shop window: a paid video's poster and seek previews show to anyone who may see it.
   const isStill = path === POSTER_PATH || path === STORYBOARD_PATH;
-  const access = isStill ? { token: null } : await (await import('../playback-access')).requirePlaybackAccess(c, video, path);
+  if (isStill && restricted) throw notFound('File');
+  const access = isStill ? { token: null } : await requirePlaybackAccess(c, video, path, { restricted });
   const isPublic = video.visibility !== 'private' && video.status === 'ready';
   // A paid video's playlist is served with the viewer's token written into every URI it lists
   // (domain/payments/playlist-token.ts): per viewer, so never 304'd, ranged or cached with the token in it. The

@@ -19,7 +19,7 @@ import { createEvent } from '../../domain/events';
 import { newId } from '../../domain/ids';
 import { decodeCursor, toPage } from '../../domain/pagination';
 import { keysetFromCursor } from '../cursor';
-import { badRequest, forbidden, notFound } from '../errors';
+import { ApiError, badRequest, forbidden, notFound } from '../errors';
 import { queuesOf } from '../events/queues';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { bearerOrKeySecurity, createRouter, errorResponses, jsonBody, jsonResponse, PaginationQuery, pageOf } from '../openapi';
@@ -104,15 +104,20 @@ videoRoutes.openapi(
     method: 'get',
     path: '/videos/{id}',
     tags: ['Catalog'],
-    summary: 'One video (private ones only for their creator and admins)',
+    summary: 'One video (private ones only for their creator and admins; 403 video_private for anyone else)',
     request: { params: VideoIdParam },
-    responses: { 200: jsonResponse(VideoSchema, 'The video'), ...errorResponses(400, 401, 404) },
+    responses: { 200: jsonResponse(VideoSchema, 'The video'), ...errorResponses(400, 401, 403, 404) },
   }),
   async (c) => {
     const video = await findVideo(openDatabase(c.env.DB), c.req.valid('param').id);
     const principal = c.get('principal');
     const viewer = principal && (principal.kind === 'user' || principal.kind === 'apiKey') ? principal : undefined;
-    // A private video someone may not see is reported as missing, so ids of private videos do not leak.
+    // A published private video says so (403 video_private, nothing else about it), as a shared link to one should:
+    // its id is an unguessable 120-bit token, so the answer tells only someone who holds the link. Drafts and videos
+    // still being stored are reported as missing, so an id never confirms that unpublished work exists.
+    if (video && video.visibility === 'private' && video.status === 'ready' && !canView(video, viewer)) {
+      throw new ApiError(403, 'video_private', 'This video is private: only its creator can watch it');
+    }
     if (!video || !canView(video, viewer)) throw notFound('Video');
     return c.json(toPublicVideo(video), 200);
   },
