@@ -5,6 +5,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
+import { openDatabase } from '../adapters/db/client';
+import { watchPageStatus } from '../app/videos/watch-page-status';
 import { loadConfig } from './config';
 import type { AppEnv } from './env';
 import { ApiError, errorResponse } from './errors';
@@ -174,6 +176,11 @@ export function createApp() {
     }
     // A fetched response has immutable headers; copy it so middleware can still add its headers.
     const asset = await c.env.ASSETS.fetch(pageShellRequest(c.req.raw));
+    const watched = /^\/watch\/([^/]+)\/?$/.exec(c.req.path);
+    if (watched?.[1] && asset.status === 200) {
+      const status = await watchPageStatus({ db: openDatabase(c.env.DB) }, decodeURIComponent(watched[1]));
+      return new Response(asset.body, { status, headers: asset.headers });
+    }
     return new Response(asset.body, asset);
   });
   app.onError((error, c) => errorResponse(error, c));

@@ -14,13 +14,14 @@ import type { StatsSample } from '../../../src/domain/quality/types';
 import type { PlayerProbe } from '../../../src/shared/player-probe';
 import { ApiError, apiRequest } from '../api';
 import type { Video } from '../api-types';
-import { byId } from '../dom';
+import { byId, el } from '../dom';
 import { formatDuration } from '../format';
 import { StatsReporter } from '../ingest/stats-reporter';
 import { mountLayout } from '../layout';
 import { session } from '../session';
 import { playerSamples, trackPeerConnections } from '../watch/connection-stats';
 import { createP2PPlayer } from '../watch/p2p-player';
+import { mountPurchasePanel, settlePaymentReturn, type VideoPrices } from '../watch/purchase-panel';
 import { mountSeekPreview } from '../watch/seek-preview';
 import { renderUpNext } from '../watch/up-next';
 
@@ -154,10 +155,62 @@ async function playbackAccess(videoId: string): Promise<PlaybackAccess> {
   return { kind: 'token', authorize: (url) => url.searchParams.set('pt', token) };
 }
 
+/** In place of the player: a heading, one sentence and ways on (never a dead end). */
+function showState(title: string, text: string, actions: { label: string; href: string }[]): void {
+  document.title = `${title} · VibeStream`;
+  byId('watch').hidden = true;
+  byId('watch-state-title').textContent = title;
+  byId('watch-state-text').textContent = text;
+  byId('watch-state-actions').replaceChildren(
+    ...actions.map((action, index) => el('a', { class: index === 0 ? 'button' : 'button button--quiet', href: action.href }, action.label)),
+  );
+  byId('watch-state').hidden = false;
+}
+
+function showInfo(message: string): void {
+  const box = byId('watch-info');
+  box.textContent = message;
+  box.hidden = false;
+}
+
+const BACK_TO_CATALOG = { label: 'Back to the catalog', href: '/' };
+
+function signInAction(): { label: string; href: string } {
+  return { label: 'Sign in', href: `/login/?next=${encodeURIComponent(window.location.pathname)}` };
+}
+
+/**
+ * Starts playback as a click on a card asks for: with sound where the browser allows it, otherwise muted with an
+ * Unmute button (browsers refuse audible autoplay without a recent gesture on the page).
+ */
+async function autoplay(element: HTMLVideoElement): Promise<void> {
+  try {
+    await element.play();
+    return;
+  } catch (error) {
+    if (!(error instanceof DOMException) || error.name !== 'NotAllowedError') return;
+  }
+  element.muted = true;
+  const unmute = byId<HTMLButtonElement>('watch-unmute');
+  unmute.hidden = false;
+  unmute.addEventListener(
+    'click',
+    () => {
+      element.muted = false;
+      unmute.hidden = true;
+    },
+    { once: true },
+  );
+  element.addEventListener('volumechange', () => {
+    if (!element.muted) unmute.hidden = true;
+  });
+  await element.play().catch(() => {});
+}
+
 async function start(): Promise<void> {
   const videoId = videoIdFromPath();
   if (!videoId) {
-    showError('No video in this address.');
+    showState('Video not found', 'This address does not name a video.', [BACK_TO_CATALOG]);
     return;
   }
   const signedIn = session.accessToken !== null;
@@ -165,9 +218,22 @@ async function start(): Promise<void> {
   try {
     video = await apiRequest<Video>(`/videos/${encodeURIComponent(videoId)}`, { auth: signedIn });
   } catch (error) {
-    showError(
-      error instanceof ApiError && error.status === 404 ? 'This video does not exist or is not available.' : 'Could not load this video.',
-    );
+    if (error instanceof ApiError && error.code === 'video_private') {
+      showState(
+        'This video is private',
+        signedIn
+          ? 'Only its creator can watch it. Ask them to share it with you or make it public.'
+          : 'Only its creator can watch it. Are you its creator? Sign in.',
+        signedIn ? [BACK_TO_CATALOG] : [signInAction(), BACK_TO_CATALOG],
+      );
+    } else if (error instanceof ApiError && error.status === 404) {
+      showState('Video not found', 'This video does not exist, was removed, or is not published yet.', [BACK_TO_CATALOG]);
+    } else {
+      showState('Could not load this video', 'VibeStream could not be reached. Check your connection and reload the page.', [
+        { label: 'Reload', href: window.location.pathname },
+        BACK_TO_CATALOG,
+      ]);
+    }
     return;
   }
   document.title = `${video.title} · VibeStream`;
@@ -178,16 +244,31 @@ async function start(): Promise<void> {
   byId('watch').hidden = false;
   const playerElement = byId<HTMLVideoElement>('player');
   if (video.posterUrl) playerElement.poster = video.posterUrl;
-  if (video.storyboard && video.durationSeconds) {
-    playerElement.parentElement?.after(mountSeekPreview(playerElement, video.storyboard, video.durationSeconds));
-  }
+  void renderUpNext(byId('up-next'), video.id).catch(() => {
+    byId('up-next').textContent = 'No suggestions right now.';
+  });
+
+  // Back from a provider's checkout: wait for the payment to settle, then say what happened.
+  const returned = signedIn ? await settlePaymentReturn() : { kind: 'none' as const };
+  if (returned.kind === 'cancelled') showInfo('Checkout cancelled. Nothing was charged.');
+  else if (returned.kind === 'failed') showError(returned.message);
+  else if (returned.kind === 'pending') showInfo('Your payment is still being confirmed. This page plays the video once it is.');
+  else if (returned.kind === 'paid') showInfo('Thank you! Enjoy the video.');
 
   const hlsBase = new URL(`/api/v1/videos/${encodeURIComponent(video.id)}/hls/`, window.location.origin);
   const manifestUrl = new URL('manifest.json', hlsBase).href;
-  const access = signedIn ? await playbackAccess(video.id) : { kind: 'free' as const };
+  const prices = await apiRequest<VideoPrices>(`/videos/${encodeURIComponent(video.id)}/prices`, { auth: signedIn }).catch(() => null);
+  const isPaid = prices !== null && (prices.purchase !== null || prices.rental !== null);
+  const access = signedIn ? await playbackAccess(video.id) : isPaid ? { kind: 'entitlement_required' as const } : { kind: 'free' as const };
   if (access.kind === 'entitlement_required') {
-    showError('This video is paid: buy, rent or subscribe to the creator to watch it.');
+    const offer = byId('watch-offer');
+    mountPurchasePanel(offer, { videoId: video.id, title: video.title, prices: prices ?? { purchase: null, rental: null }, signedIn });
+    offer.hidden = false;
+    playerElement.controls = false;
     return;
+  }
+  if (video.storyboard && video.durationSeconds) {
+    playerElement.parentElement?.after(mountSeekPreview(playerElement, video.storyboard, video.durationSeconds));
   }
   const authorize = access.kind === 'token' ? access.authorize : undefined;
   const manifestRequestUrl = new URL(manifestUrl);
@@ -195,12 +276,12 @@ async function start(): Promise<void> {
   const manifestResponse = await fetch(manifestRequestUrl, {
     headers: signedIn && session.accessToken ? { Authorization: `Bearer ${session.accessToken}` } : {},
   });
-  if (manifestResponse.status === 401) {
-    showError('This video is paid: sign in, then buy, rent or subscribe to watch it.');
-    return;
-  }
   if (!manifestResponse.ok) {
-    showError(video.status === 'ready' ? 'This video cannot be played right now.' : 'This video is still being processed.');
+    showError(
+      video.status === 'ready'
+        ? 'This video cannot be played right now. Try again in a moment.'
+        : 'This video is still being processed: it plays here once it is ready.',
+    );
     return;
   }
   const manifest = (await manifestResponse.json()) as IntegrityManifest;
@@ -312,10 +393,7 @@ async function start(): Promise<void> {
   };
   window.setInterval(render, 1000);
   render();
-
-  void renderUpNext(byId('up-next'), video.id).catch(() => {
-    byId('up-next').textContent = 'No suggestions right now.';
-  });
+  void autoplay(element);
 }
 
 void start();
