@@ -1,6 +1,6 @@
 // The demo media committed in dev/demo-media/: a few short test-pattern clips, each one packaged directory as
 // `npm run package-video` writes it (manifest.json, master.m3u8, 360p/, poster.jpg, storyboard.jpg). The seeded
-// videos share them, assigned by index, so the demo catalog plays without ffmpeg or network.
+// videos share them, taking turns (lib/demo-data.ts), so the demo catalog plays without ffmpeg or network.
 //
 // `npm run make-demo-media` (dev/make-demo-media.ts, needs ffmpeg) regenerates them from the specs below; the
 // seed reads each clip's playable length from its manifest, so the catalog's durations are the media's.
@@ -35,7 +35,7 @@ export const DEMO_CLIPS: readonly DemoClip[] = [
   { name: 'gradients', video: 'gradients=size=640x360:rate=30:speed=0.03', toneHz: 659.25, seconds: 14 },
 ];
 
-/** The clip the `index`-th demo video plays (the catalog has more videos than clips; they take turns). */
+/** The clip the `index`-th demo video plays (there are more videos than clips; they take turns). */
 export function demoClipFor(index: number): DemoClip {
   return DEMO_CLIPS[index % DEMO_CLIPS.length] as DemoClip;
 }

@@ -386,7 +386,11 @@ const DEMO_CATALOG: readonly DemoVideo[] = [
   },
 ];
 
-export const DEMO_VIDEOS: readonly DemoVideoWithMedia[] = DEMO_CATALOG.map((video, index) => {
-  const clip = demoClipFor(index);
+// Clips are dealt out in publishing order, newest first — the catalog's order — so neighbouring cards on the home
+// page never show the same poster.
+const byAge = [...DEMO_CATALOG].sort((a, b) => a.ageDays - b.ageDays || a.key.localeCompare(b.key));
+
+export const DEMO_VIDEOS: readonly DemoVideoWithMedia[] = DEMO_CATALOG.map((video) => {
+  const clip = demoClipFor(byAge.indexOf(video));
   return { ...video, clip, durationSeconds: demoClipDurationSeconds(clip) };
 });

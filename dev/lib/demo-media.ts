@@ -4,8 +4,9 @@
 // files directly means the quota, checksum, playlist and IPFS pinning paths all run on a fresh clone too, and
 // publishing sets the catalog's duration, poster and storyboard from the package.
 //
-// Idempotent: a video whose master playlist is already stored is left alone, so a second `npm run dev` on the
-// same state uploads nothing. With the development IPFS node on, a published video stays "processing" until
+// Idempotent: a video whose master playlist is already stored is not uploaded again, so a second `npm run dev`
+// on the same state uploads nothing (one stored but not ready — a run stopped while IPFS pinned it — is only
+// published again). With the development IPFS node on, a published video stays "processing" until
 // every file is pinned; `ensureDemoMedia` waits (bounded) for all of them to be "ready".
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -33,7 +34,9 @@ export interface DemoMediaOptions {
 export interface DemoMediaResult {
   /** Seeded videos that got their clip now. */
   uploaded: number;
-  /** Seeded videos that already had media. */
+  /** Seeded videos whose files were all stored but which were not ready, published again. */
+  republished: number;
+  /** Seeded videos that already had media and were ready. */
   present: number;
   /** Demo videos the database does not hold (not seeded, or deleted). */
   absent: number;
@@ -47,6 +50,8 @@ export class DemoMediaError extends Error {
 
 interface VideoStatus {
   status: string;
+  /** Why a video is "failed". */
+  statusReason?: string | null;
 }
 
 /** Runs `task` over `items` with at most `limit` running at once; rejects with the first failure. */
@@ -59,6 +64,14 @@ async function forEachLimited<T>(items: readonly T[], limit: number, task: (item
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
+
+/**
+ * Reads a response we do not need to the end. Cancelling it instead makes undici drop the connection, which
+ * workerd logs as an error (a broken pipe) in the middle of the dev output.
+ */
+async function drain(response: Response): Promise<void> {
+  await response.arrayBuffer().catch(() => undefined);
 }
 
 async function failure(what: string, response: Response): Promise<DemoMediaError> {
@@ -90,7 +103,7 @@ class DemoApi {
       body: JSON.stringify({ email: account.email, password: account.password }),
     });
     if (response.status === 401) {
-      await response.body?.cancel();
+      await drain(response);
       return undefined;
     }
     if (!response.ok) throw await failure(`signing in as ${account.email}`, response);
@@ -104,7 +117,11 @@ class DemoApi {
   }
 }
 
-type Plan = { video: DemoVideoWithMedia; id: string; token: string; action: 'upload' | 'present' } | { action: 'absent' };
+/**
+ * What a seeded video needs: its clip uploaded and published; only publishing again (its files are all there but
+ * an earlier run stopped before it was ready — e.g. Ctrl-C while IPFS pinned it, or pinning failed); or nothing.
+ */
+type Plan = { video: DemoVideoWithMedia; id: string; token: string; action: 'upload' | 'republish' | 'present' } | { action: 'absent' };
 
 async function planVideo(api: DemoApi, video: DemoVideoWithMedia): Promise<Plan> {
   const token = await api.token(video.creator);
@@ -112,15 +129,15 @@ async function planVideo(api: DemoApi, video: DemoVideoWithMedia): Promise<Plan>
   const id = demoVideoId(video.key);
   const found = await api.request(token, 'GET', `/videos/${id}`);
   if (found.status === 404) {
-    await found.body?.cancel();
+    await drain(found);
     return { action: 'absent' };
   }
   if (!found.ok) throw await failure(`looking up ${id}`, found);
-  await found.body?.cancel();
+  const { status } = (await found.json()) as VideoStatus;
   // The creator may read the files of any of their videos, whatever its status or price.
   const master = await api.request(token, 'GET', `/videos/${id}/hls/${MASTER_PLAYLIST}`);
-  await master.body?.cancel();
-  if (master.ok) return { video, id, token, action: 'present' };
+  await drain(master);
+  if (master.ok) return { video, id, token, action: status === 'ready' ? 'present' : 'republish' };
   if (master.status !== 404) throw await failure(`checking ${id}/${MASTER_PLAYLIST}`, master);
   return { video, id, token, action: 'upload' };
 }
@@ -132,7 +149,7 @@ async function uploadClip(api: DemoApi, plan: { video: DemoVideoWithMedia; id: s
   const manifest: IntegrityManifest = { ...demoClipManifest(plan.video.clip), videoId: id };
   const stored = await api.request(token, 'PUT', `/videos/${id}/manifest`, JSON.stringify(manifest));
   if (!stored.ok) throw await failure(`uploading the manifest of ${id}`, stored);
-  await stored.body?.cancel();
+  await drain(stored);
   const paths = [
     MASTER_PLAYLIST,
     ...manifest.renditions.map((rendition) => rendition.playlist),
@@ -143,17 +160,23 @@ async function uploadClip(api: DemoApi, plan: { video: DemoVideoWithMedia; id: s
     const bytes = new Uint8Array(await readFile(join(dir, ...path.split('/'))));
     const response = await api.request(token, 'PUT', `/videos/${id}/files/${path}`, bytes);
     if (!response.ok) throw await failure(`uploading ${id}/${path}`, response);
-    await response.body?.cancel();
+    await drain(response);
   }
+  await publish(api, plan);
+}
+
+/** Publishing again is safe: the IPFS store job it queues is idempotent (workers/ipfs/store-video.ts). */
+async function publish(api: DemoApi, { id, token }: { id: string; token: string }): Promise<void> {
   const published = await api.request(token, 'POST', `/videos/${id}/publish`);
   if (!published.ok) throw await failure(`publishing ${id}`, published);
-  await published.body?.cancel();
+  await drain(published);
 }
 
 async function statusOf(api: DemoApi, plan: { id: string; token: string }): Promise<string> {
   const response = await api.request(plan.token, 'GET', `/videos/${plan.id}`);
   if (!response.ok) throw await failure(`reading ${plan.id}`, response);
-  return ((await response.json()) as VideoStatus).status;
+  const video = (await response.json()) as VideoStatus;
+  return video.statusReason ? `${video.status}: ${video.statusReason}` : video.status;
 }
 
 /** Uploads the demo clip of every seeded video that has no media yet, then waits until all are "ready". */
@@ -166,8 +189,12 @@ export async function ensureDemoMedia(options: DemoMediaOptions): Promise<DemoMe
   });
   const seeded = plans.filter((plan) => plan.action !== 'absent');
   const toUpload = seeded.filter((plan) => plan.action === 'upload');
+  const toRepublish = seeded.filter((plan) => plan.action === 'republish');
   if (toUpload.length > 0) options.log?.(`uploading demo media for ${toUpload.length} of ${seeded.length} seeded videos…`);
-  await forEachLimited(toUpload, concurrency, (plan) => uploadClip(api, plan));
+  if (toRepublish.length > 0) options.log?.(`publishing ${toRepublish.length} uploaded but not ready videos again…`);
+  await forEachLimited([...toUpload, ...toRepublish], concurrency, (plan) =>
+    plan.action === 'upload' ? uploadClip(api, plan) : publish(api, plan),
+  );
 
   const deadline = Date.now() + (options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
   let pending = seeded;
@@ -178,7 +205,7 @@ export async function ensureDemoMedia(options: DemoMediaOptions): Promise<DemoMe
       statuses.set(plan.id, await statusOf(api, plan));
     });
     // "failed" will not change by waiting.
-    pending = pending.filter((plan) => !['ready', 'failed'].includes(statuses.get(plan.id) ?? ''));
+    pending = pending.filter((plan) => !/^(ready|failed)\b/.test(statuses.get(plan.id) ?? ''));
     if (pending.length === 0 || Date.now() > deadline) break;
     await new Promise((resolveWait) => setTimeout(resolveWait, READY_POLL_MS));
   }
@@ -187,7 +214,8 @@ export async function ensureDemoMedia(options: DemoMediaOptions): Promise<DemoMe
     .map((plan) => ({ id: plan.id, status: statuses.get(plan.id) as string }));
   return {
     uploaded: toUpload.length,
-    present: seeded.length - toUpload.length,
+    republished: toRepublish.length,
+    present: seeded.length - toUpload.length - toRepublish.length,
     absent: plans.length - seeded.length,
     notReady,
   };
@@ -195,6 +223,7 @@ export async function ensureDemoMedia(options: DemoMediaOptions): Promise<DemoMe
 
 export function describeDemoMedia(result: DemoMediaResult): string {
   const parts = [`demo media: ${result.uploaded} uploaded, ${result.present} already there`];
+  if (result.republished > 0) parts.push(`${result.republished} published again`);
   if (result.absent > 0) parts.push(`${result.absent} demo videos not in the database`);
   if (result.notReady.length > 0) {
     parts.push(`not ready: ${result.notReady.map((video) => `${video.id} (${video.status})`).join(', ')}`);
