@@ -21,6 +21,10 @@ const MASTER_PLAYLIST = 'master.m3u8';
 const DEFAULT_CONCURRENCY = 4;
 const DEFAULT_READY_TIMEOUT_MS = 120_000;
 const READY_POLL_MS = 500;
+const REQUEST_ATTEMPTS = 5;
+const RETRY_AFTER_MS = 500;
+/** With no video becoming ready for this long, the ones still processing are published again (see below). */
+const STALL_MS = 20_000;
 
 export interface DemoMediaOptions {
   /** Origin of the running API, e.g. http://127.0.0.1:8787. */
@@ -34,7 +38,7 @@ export interface DemoMediaOptions {
 export interface DemoMediaResult {
   /** Seeded videos that got their clip now. */
   uploaded: number;
-  /** Seeded videos whose files were all stored but which were not ready, published again. */
+  /** Publishes repeated: stored but unready videos, and videos whose pinning made no progress. */
   republished: number;
   /** Seeded videos that already had media and were ready. */
   present: number;
@@ -97,7 +101,7 @@ class DemoApi {
   private async signIn(key: string): Promise<string | undefined> {
     const account = DEMO_ACCOUNTS.find((candidate) => candidate.key === key);
     if (!account) throw new DemoMediaError(`no demo account ${key}`);
-    const response = await fetch(`${this.baseUrl}/api/v1/auth/login`, {
+    const response = await this.send('/auth/login', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: account.email, password: account.password }),
@@ -110,10 +114,27 @@ class DemoApi {
     return ((await response.json()) as { accessToken: string }).accessToken;
   }
 
-  async request(token: string, method: string, path: string, body?: BodyInit): Promise<Response> {
+  async request(token: string, method: string, path: string, body?: string | Uint8Array<ArrayBuffer>): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };
     if (typeof body === 'string') headers['content-type'] = 'application/json';
-    return fetch(`${this.baseUrl}/api/v1${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+    return this.send(path, { method, headers, ...(body === undefined ? {} : { body }) });
+  }
+
+  /**
+   * One API call, tried again on a 503 or a dropped connection: `wrangler dev` reloads the Worker whenever a source
+   * file changes, and answers requests caught in the reload with 503 "Your worker restarted mid-request". Every
+   * call made here is safe to repeat (sign-in, GETs, PUTs of the same bytes, publish).
+   */
+  private async send(path: string, init: RequestInit): Promise<Response> {
+    for (let attempt = 1; ; attempt++) {
+      const response = await fetch(`${this.baseUrl}/api/v1${path}`, init).catch((error: unknown) => {
+        if (attempt >= REQUEST_ATTEMPTS) throw error;
+        return undefined;
+      });
+      if (response && (response.status !== 503 || attempt >= REQUEST_ATTEMPTS)) return response;
+      if (response) await drain(response);
+      await new Promise((resolveWait) => setTimeout(resolveWait, RETRY_AFTER_MS * attempt));
+    }
   }
 }
 
@@ -199,14 +220,27 @@ export async function ensureDemoMedia(options: DemoMediaOptions): Promise<DemoMe
   const deadline = Date.now() + (options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
   let pending = seeded;
   let statuses = new Map<string, string>();
+  let progressAt = Date.now();
+  let nudged = 0;
   while (pending.length > 0) {
     statuses = new Map();
     await forEachLimited(pending, concurrency, async (plan) => {
       statuses.set(plan.id, await statusOf(api, plan));
     });
     // "failed" will not change by waiting.
-    pending = pending.filter((plan) => !/^(ready|failed)\b/.test(statuses.get(plan.id) ?? ''));
+    const stillPending = pending.filter((plan) => !/^(ready|failed)\b/.test(statuses.get(plan.id) ?? ''));
+    if (stillPending.length < pending.length) progressAt = Date.now();
+    pending = stillPending;
     if (pending.length === 0 || Date.now() > deadline) break;
+    if (Date.now() - progressAt > STALL_MS) {
+      // Locally, a burst of publishes has been seen to lose a few IPFS store jobs on the way through the queue
+      // (the job row stays "queued", never attempted). Nothing is moving, so publish those again: the job is
+      // idempotent and one already under way is not harmed by a second.
+      nudged += pending.length;
+      options.log?.(`${pending.length} video(s) not ready after ${STALL_MS / 1000} s without progress; publishing them again`);
+      await forEachLimited(pending, concurrency, (plan) => publish(api, plan));
+      progressAt = Date.now();
+    }
     await new Promise((resolveWait) => setTimeout(resolveWait, READY_POLL_MS));
   }
   const notReady = seeded
@@ -214,7 +248,7 @@ export async function ensureDemoMedia(options: DemoMediaOptions): Promise<DemoMe
     .map((plan) => ({ id: plan.id, status: statuses.get(plan.id) as string }));
   return {
     uploaded: toUpload.length,
-    republished: toRepublish.length,
+    republished: toRepublish.length + nudged,
     present: seeded.length - toUpload.length - toRepublish.length,
     absent: plans.length - seeded.length,
     notReady,

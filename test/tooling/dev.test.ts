@@ -159,9 +159,10 @@ describe('npm run dev', () => {
   });
 
   it("gives every seeded video its demo clip: ready, with a poster, the package's duration, and files that play", async () => {
-    // The whole summary line, so a video left unready shows up with its status in the failure.
-    expect(output.split('\n').find((line) => line.startsWith('demo media:'))).toBe(
-      `demo media: ${DEMO_VIDEOS.length} uploaded, 0 already there`,
+    // The whole summary line, so a video left unready shows up with its status in the failure. (Publishing a
+    // video again whose pinning stalled is dev.ts's own remedy, not a failure.)
+    expect(output.split('\n').find((line) => line.startsWith('demo media:'))).toMatch(
+      new RegExp(`^demo media: ${DEMO_VIDEOS.length} uploaded, 0 already there(; \\d+ published again)?$`),
     );
     // The admin may read every video and file, private and unlisted ones included.
     const token = await signIn(base, admin);
