@@ -1,10 +1,10 @@
 // `npm run bench`: every benchmark against a real local stack, side by side, results written to bench/RESULTS.md
 // (one section per benchmark, each with the machine and date, and the summary table at the top).
 // Sections, in order (--only picks some): ingest, queries, dashboard, cpu (these four share one wrangler dev with
-// the bulk-loaded rollups), then p2p, tracker, rooms, recs, ipfs, bundle, load (each starts its own servers).
+// the bulk-loaded rollups), then p2p, tracker, rooms, recs, ipfs, packaging, bundle, load (each starts its own servers).
 // Options: --seconds N (per load phase, default 10)  --rows N (rollup rows, default 1,000,000)  --concurrency N (16)
 // --repetitions N (60)  --load-seconds N (the load test, default 120)  --room-browser-pairs N (20)
-// --recs-sizes 1x,10x (default 1x)  --ipfs-mib N (100).
+// --recs-sizes 1x,10x (default 1x)  --ipfs-mib N (100)  --packaging-long-seconds N (600; 0 skips the long source).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -21,12 +21,13 @@ import { RESULTS_PATH, writeResultsSection } from './lib/results';
 import { type SummaryRow, updateSummary } from './lib/summary';
 import { benchLoad, DEFAULT_LOAD, LOAD_SECTION } from './load';
 import { benchP2POffload } from './p2p-offload';
+import { benchPackaging, DEFAULT_PACKAGING, PACKAGING_SECTION, packagingSummaryRows } from './packaging';
 import { BENCH_ADMIN, benchQueries, bulkLoad, type QueryBenchResult } from './queries';
 import { benchRecommendations, RESULTS_TITLE as RECS_TITLE, recsSummaryRows } from './recommendations-eval';
 import { benchRooms } from './rooms';
 import { benchTracker } from './tracker';
 
-const ALL = ['ingest', 'queries', 'dashboard', 'cpu', 'p2p', 'tracker', 'rooms', 'recs', 'ipfs', 'bundle', 'load'];
+const ALL = ['ingest', 'queries', 'dashboard', 'cpu', 'p2p', 'tracker', 'rooms', 'recs', 'ipfs', 'packaging', 'bundle', 'load'];
 const { values } = parseArgs({
   options: {
     only: { type: 'string', default: ALL.join(',') },
@@ -38,6 +39,7 @@ const { values } = parseArgs({
     'room-browser-pairs': { type: 'string', default: '20' },
     'recs-sizes': { type: 'string', default: '1x' },
     'ipfs-mib': { type: 'string', default: '100' },
+    'packaging-long-seconds': { type: 'string', default: String(DEFAULT_PACKAGING.longSeconds) },
   },
 });
 const only = new Set((values.only ?? '').split(',').filter(Boolean));
@@ -50,6 +52,7 @@ const loadSeconds = Number(values['load-seconds']);
 const roomBrowserPairs = Number(values['room-browser-pairs']);
 const recsSizes = (values['recs-sizes'] ?? '1x').split(',').filter((size): size is '1x' | '10x' => size === '1x' || size === '10x');
 const ipfsMib = Number(values['ipfs-mib']);
+const packagingLongSeconds = Number(values['packaging-long-seconds']);
 const root = join(import.meta.dirname, '..');
 const sharedServer = ['ingest', 'queries', 'dashboard', 'cpu'].some((name) => only.has(name));
 
@@ -247,7 +250,13 @@ async function sharedServerSections() {
 
 async function main() {
   // wrangler dev serves web/dist as static assets and needs it to exist.
-  if (!existsSync(join(root, 'web', 'dist', 'index.html')) || only.has('dashboard') || only.has('rooms') || only.has('p2p')) {
+  if (
+    !existsSync(join(root, 'web', 'dist', 'index.html')) ||
+    only.has('dashboard') ||
+    only.has('rooms') ||
+    only.has('p2p') ||
+    only.has('packaging')
+  ) {
     console.log('building web/…');
     execFileSync('npm', ['run', 'build:web'], { cwd: root, stdio: 'inherit' });
   }
@@ -353,6 +362,16 @@ async function main() {
     const ipfs = await benchIpfs({ mib: ipfsMib, segments: 25, ttfbSamples: 12 });
     await publish(IPFS_SECTION, ipfs.markdown);
     for (const entry of ipfsSummaryRows(ipfs, ipfsMib)) row(entry);
+  });
+  await guard('packaging', async () => {
+    console.log('in-browser packaging vs package-video, memory of a long source…');
+    const packaging = await benchPackaging({
+      shortSeconds: DEFAULT_PACKAGING.shortSeconds,
+      longSeconds: packagingLongSeconds,
+      buildWeb: false,
+    });
+    await publish(PACKAGING_SECTION, packaging.markdown);
+    for (const entry of packagingSummaryRows(packaging)) row(entry);
   });
   await guard('bundle', async () => {
     console.log('Worker bundle size…');
