@@ -30,7 +30,14 @@ declare global {
   interface Window {
     __dashboard?: {
       loads: number;
-      charts: Record<string, { data: { datasets: { data: unknown[] }[] } }>;
+      charts: Record<
+        string,
+        {
+          data: { datasets: { data: unknown[] }[] };
+          getDatasetMeta(index: number): { data: { options: { radius: number } }[] };
+          config: { plugins?: { id: string }[] };
+        }
+      >;
       query: Record<string, string> | null;
       summary: { sessions: number; samples: number } | null;
     };
@@ -139,8 +146,8 @@ afterEach(async () => {
 });
 
 /** A page whose tab is already signed in with `auth` (the session store's own keys, as after signing in). */
-async function signedInPage(auth: AuthResult | SignedUpUser): Promise<Page> {
-  context = await newTestContext(browser, { baseURL: baseUrl, viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+async function signedInPage(auth: AuthResult | SignedUpUser, viewport = { width: 1400, height: 1000 }): Promise<Page> {
+  context = await newTestContext(browser, { baseURL: baseUrl, viewport, acceptDownloads: true });
   const stored = { ...auth, expiresIn: 'expiresIn' in auth ? auth.expiresIn : 900 };
   await context.addInitScript((session) => {
     sessionStorage.setItem('vibestream.accessToken', session.accessToken);
@@ -287,6 +294,105 @@ describe('operator dashboard', () => {
     expect(alertNames).toContain(ALERT_RULE_NAME);
     // The site's CSP (web/public/_headers) holds: Chart.js needs no eval and the page no inline script.
     expect(errors.filter((error) => /Content Security Policy|uncaught/i.test(error))).toEqual([]);
+  });
+
+  it('shows why a chart is empty in place of the chart, for a range without data', async () => {
+    const page = await signedInPage(admin, { width: 1280, height: 800 });
+    // A day long past: nothing reports into it, whatever else the other tests send.
+    await page.goto('/dashboard/?from=2001-02-03T00:00:00.000Z&to=2001-02-04T00:00:00.000Z');
+    await loaded(page);
+    expect(await kpi(page, 'sessions')).toBe('0');
+    const cards = page.locator('.chart-card');
+    expect(await cards.count()).toBe(7);
+    for (const card of await cards.all()) {
+      const empty = card.locator('[data-empty-state]');
+      expect(await empty.isVisible()).toBe(true);
+      expect(await empty.locator('.empty-note__title').textContent()).toBe('No peer sessions in this range yet.');
+      expect(await empty.locator('.empty-note__detail').textContent()).toBe('Start the simulator with npm run simulate or watch a video.');
+      // No empty axis box: the canvas is not shown, nor the data table that would only repeat the sentence.
+      expect(await card.locator('canvas').isHidden()).toBe(true);
+      expect(await card.locator('details').count()).toBe(await card.locator('details[hidden]').count());
+    }
+    expect(await page.locator('#sessions-table').textContent()).toContain('No peer sessions in this range yet.');
+    expect(await page.locator('#region-table').textContent()).toContain('No peer sessions in this range yet.');
+  });
+
+  it('says the filters match nothing when a video filter leaves no data', async () => {
+    const page = await signedInPage(admin, { width: 1280, height: 800 });
+    await page.goto(`/dashboard/?range=15m&videoId=vid_e2edash${runTag}none`);
+    await loaded(page);
+    const messages = await page.locator('.chart-card [data-empty-state] .empty-note__title').allTextContents();
+    expect(messages).toHaveLength(7);
+    expect(new Set(messages)).toEqual(new Set(['No peer sessions match these filters in this range.']));
+  });
+
+  it('draws a series of one value as a visible dot with its value printed', async () => {
+    // The range ends inside the first minute with a round-trip time for video A: that chart holds one value.
+    const to = Date.now();
+    const series = await adminGet<{ points: { t: string; value: number | null }[] }>('/analytics/timeseries', {
+      metric: 'rtt',
+      bucket: '1m',
+      videoId: VIDEO_A,
+      from: new Date(to - 15 * 60_000).toISOString(),
+      to: new Date(to).toISOString(),
+    });
+    // A session's first seconds may carry no round-trip time yet (no selected candidate pair).
+    const first = series.points.find((point) => point.value !== null);
+    const firstMinute = Date.parse(first?.t ?? '');
+    expect(Number.isFinite(firstMinute)).toBe(true);
+    const from = new Date(firstMinute - 10 * 60_000).toISOString();
+    const until = new Date(firstMinute + 30_000).toISOString();
+
+    const page = await signedInPage(admin, { width: 1280, height: 800 });
+    await page.goto(`/dashboard/?from=${from}&to=${until}&videoId=${VIDEO_A}`);
+    await loaded(page);
+    const trends = await page.evaluate(() =>
+      ['rtt', 'loss', 'mos', 'activePeers', 'offload'].map((name) => {
+        const chart = window.__dashboard?.charts[name];
+        const points = (chart?.data.datasets[0]?.data ?? []) as { y: number | null }[];
+        const valued = points.flatMap((point, index) => (point.y === null ? [] : [index]));
+        return {
+          name,
+          values: valued.length,
+          radii: valued.map((index) => chart?.getDatasetMeta(0).data[index]?.options.radius ?? 0),
+          labelled: chart?.config.plugins?.some((plugin) => plugin.id === 'dotValueLabel') ?? false,
+        };
+      }),
+    );
+    expect(trends.find((trend) => trend.name === 'rtt')?.values).toBe(1);
+    for (const trend of trends) {
+      expect(trend.values, `${trend.name} has data`).toBeGreaterThan(0);
+      for (const radius of trend.radii) expect(radius, `${trend.name} point radius`).toBeGreaterThan(0);
+      expect(trend.labelled).toBe(true);
+    }
+    // The value is printed too: in the card's head, and (by the label plugin) beside the dot.
+    const value = first?.value as number;
+    expect(await page.locator('[data-latest="rtt"]').textContent()).toBe(`latest ${Math.round(value)} ms`);
+    expect(await page.locator('[data-trend="rtt"] canvas').isVisible()).toBe(true);
+  });
+
+  it('fits the problem sessions table and lines the page up with the header at 1280 px', async () => {
+    const page = await signedInPage(admin, { width: 1280, height: 800 });
+    await page.goto('/dashboard/?range=15m');
+    await loaded(page);
+    expect(await page.locator('#sessions-table tbody tr').count()).toBeGreaterThan(0);
+    const layout = await page.evaluate(() => {
+      const scroller = document.querySelector('#sessions-table .table-scroll') as HTMLElement;
+      const box = (selector: string) => document.querySelector(selector)?.getBoundingClientRect();
+      return {
+        tableWidth: scroller.scrollWidth,
+        visibleWidth: scroller.clientWidth,
+        pageWidth: document.documentElement.scrollWidth,
+        logoLeft: box('.site-header .brand')?.left,
+        titleLeft: box('main h1')?.left,
+        headerRight: box('.site-header__inner > :last-child')?.right,
+        contentRight: box('#dashboard-filters')?.right,
+      };
+    });
+    expect(layout.tableWidth).toBeLessThanOrEqual(layout.visibleWidth);
+    expect(layout.pageWidth).toBeLessThanOrEqual(1280);
+    expect(layout.titleLeft).toBeCloseTo(layout.logoLeft ?? Number.NaN, 0);
+    expect(layout.contentRight).toBeCloseTo(layout.headerRight ?? Number.NaN, 0);
   });
 
   it('narrows every number to a video, then to a region, as the simulated sessions say', async () => {

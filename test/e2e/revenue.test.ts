@@ -183,6 +183,51 @@ describe('revenue page', () => {
     expect(errors).toEqual([]);
   });
 
+  it('tells a creator without sales that the range is empty and how sales happen', async () => {
+    const newcomer = await signUp(baseUrl, { displayName: 'New Creator', role: 'creator' });
+    const page = await signedInPage(newcomer);
+    const errors = collectConsoleErrors(page);
+    await page.goto('/revenue/?range=7', { waitUntil: 'domcontentloaded' });
+    await page.waitForFunction(() => (window.__revenue?.loads ?? 0) > 0);
+    const explanation = page.locator('#revenue-empty [data-empty-state]');
+    expect(await explanation.locator('.empty-note__title').textContent()).toMatch(/^No sales between \S.* and \S.*\.$/);
+    const detail = await explanation.locator('.empty-note__detail').textContent();
+    expect(detail).toContain('You have no sales in the past year.');
+    expect(detail).toContain('buys or rents one of your videos');
+    expect(await explanation.getByRole('link', { name: 'Creator studio' }).getAttribute('href')).toBe('/studio/');
+    expect(await page.locator('[data-kpi]').count()).toBe(0);
+    // The chart gives way to a sentence (no empty axis box); the table says it has no rows.
+    const chartCard = page.locator('.chart-card');
+    expect(await chartCard.locator('[data-empty-state]').isVisible()).toBe(true);
+    expect(await chartCard.locator('[data-empty-state]').textContent()).toContain('Nothing to chart between');
+    expect(await chartCard.locator('canvas').isHidden()).toBe(true);
+    expect(await page.locator('#revenue-table').textContent()).toContain('No rows: nothing was paid, refunded or charged back');
+    expect(await page.locator('#revenue-rows').count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  it('explains an empty range to a creator who has sales elsewhere', async () => {
+    const page = await signedInPage(creator);
+    // The ledger of this file is in USD only.
+    await page.goto('/revenue/?currency=EUR', { waitUntil: 'domcontentloaded' });
+    await page.waitForFunction(() => (window.__revenue?.loads ?? 0) > 0);
+    const explanation = page.locator('#revenue-empty [data-empty-state]');
+    expect(await explanation.locator('.empty-note__title').textContent()).toMatch(/^No sales in EUR between \S.* and \S.*\.$/);
+    expect(await explanation.locator('.empty-note__detail').textContent()).toBe(
+      'Sales appear here once a buyer pays; refunds show as negative lines.',
+    );
+    expect(await page.locator('.chart-card canvas').isHidden()).toBe(true);
+
+    // The same creator's range with sales: no explanation, the chart is drawn, a refund shows as a negative amount.
+    await page.fill('#revenue-currency', '');
+    await page.selectOption('#revenue-group', 'provider');
+    await page.click('#revenue-filters button[type="submit"]');
+    await page.waitForFunction(() => window.__revenue?.report?.groupBy === 'provider' && (window.__revenue?.loads ?? 0) > 1);
+    expect(await page.locator('#revenue-empty').textContent()).toBe('');
+    expect(await page.locator('.chart-card canvas').isVisible()).toBe(true);
+    expect(await page.locator('#revenue-rows tr[data-key="paypal"] td:nth-child(4)').textContent()).toMatch(/^-\$12\.99$/);
+  });
+
   it('gives admins the platform figures and regroups by day; viewers are turned away', async () => {
     const page = await signedInPage(admin);
     await page.goto('/revenue/', { waitUntil: 'domcontentloaded' });

@@ -5,6 +5,10 @@
 //
 // Time axes are linear scales over epoch milliseconds with ticks placed and labelled here (local time, on round
 // minutes/hours/days), which spares a date adapter dependency.
+//
+// The revenue page draws its bars with this module too (`stackedBars`), so both pages share one palette and one
+// Chart.js chunk. A chart with no data at all is not drawn as an empty box: the pages show an empty state in its
+// place (dashboard/empty-state.ts).
 import {
   ArcElement,
   BarController,
@@ -161,6 +165,84 @@ export interface TrendPoint {
   y: number | null;
 }
 
+/** A value with no drawn neighbour: no line passes through it, so without a dot it would not show at all. */
+const ISOLATED_POINT_RADIUS_PX = 4;
+/** Series this short get a dot on every value, so a handful of readings reads as readings, not as a line's corners. */
+const DOTTED_SERIES_MAX_VALUES = 12;
+const DOT_RADIUS_PX = 2.5;
+
+/**
+ * The series as drawn: a null point wherever consecutive values are more than a bucket apart (the API leaves out
+ * buckets without data), so silence shows as a gap rather than as a line drawn across it.
+ */
+export function withGaps(points: readonly TrendPoint[], bucketMs: number): TrendPoint[] {
+  const drawn: TrendPoint[] = [];
+  for (const point of points) {
+    const previous = drawn[drawn.length - 1];
+    if (previous && previous.y !== null && point.y !== null && point.x - previous.x > bucketMs * 1.5) {
+      drawn.push({ x: previous.x + bucketMs, y: null });
+    }
+    drawn.push(point);
+  }
+  return drawn;
+}
+
+/** Chart.js `pointRadius` per point (Chart.js line charts draw no dots by default, hence nothing for one value). */
+export function pointRadii(points: readonly TrendPoint[]): number[] {
+  const valueCount = points.filter((point) => point.y !== null).length;
+  return points.map((point, index) => {
+    if (point.y === null) return 0;
+    const isolated = (points[index - 1]?.y ?? null) === null && (points[index + 1]?.y ?? null) === null;
+    if (isolated) return ISOLATED_POINT_RADIUS_PX;
+    return valueCount <= DOTTED_SERIES_MAX_VALUES ? DOT_RADIUS_PX : 0;
+  });
+}
+
+/** Narrower than this, a series draws as one dot (one value, or a few within a pixel or two of each other). */
+const DOT_LIKE_SERIES_MAX_WIDTH_PX = 12;
+
+/**
+ * Prints the latest value next to a series that draws as a single dot — one reading on a wide time axis is easy to
+ * miss or to read as a glitch, and the number is what the reader came for.
+ */
+function dotValueLabel(format: (value: number) => string, colour: string): Plugin<'line'> {
+  return {
+    id: 'dotValueLabel',
+    afterDatasetsDraw(chart) {
+      const points = (chart.data.datasets[0]?.data ?? []) as TrendPoint[];
+      const indexes = points.flatMap((point, index) => (point.y === null ? [] : [index]));
+      if (indexes.length === 0) return;
+      const elements = chart.getDatasetMeta(0).data;
+      const first = elements[indexes[0] as number];
+      const last = elements[indexes[indexes.length - 1] as number];
+      const value = points[indexes[indexes.length - 1] as number]?.y;
+      if (!first || !last || value === null || value === undefined) return;
+      const { x, y } = last.getProps(['x', 'y'], true) as { x: number; y: number };
+      if (x - (first.getProps(['x'], true) as { x: number }).x > DOT_LIKE_SERIES_MAX_WIDTH_PX) return;
+      const { ctx, chartArea } = chart;
+      const text = format(value);
+      ctx.save();
+      ctx.font = `600 12px ${Chart.defaults.font.family ?? 'sans-serif'}`;
+      const half = ctx.measureText(text).width / 2;
+      ctx.fillStyle = colour;
+      if (x + half + 4 > chartArea.right || x - half - 4 < chartArea.left) {
+        // At an edge of the range (the latest bucket, usually): beside the dot, on the inner side.
+        const toTheLeft = x + half + 4 > chartArea.right;
+        ctx.textAlign = toTheLeft ? 'right' : 'left';
+        ctx.textBaseline = 'middle';
+        ctx.fillText(text, toTheLeft ? x - 9 : x + 9, y);
+      } else {
+        // Above the dot, or below it when the dot is at the top of the plot.
+        const above = y - chartArea.top > 22;
+        ctx.textAlign = 'center';
+        ctx.textBaseline = above ? 'bottom' : 'top';
+        ctx.fillText(text, x, above ? y - 9 : y + 9);
+      }
+      ctx.restore();
+    },
+  };
+}
+
 function axisLabel(unit: MetricUnit, value: number): string {
   switch (unit) {
     case 'ms':
@@ -218,8 +300,15 @@ export class DashboardCharts {
     this.#candidateTypes(canvases.candidateTypes, summary.candidateTypes);
   }
 
-  trend(name: string, canvas: HTMLCanvasElement, spec: TrendSpec, points: TrendPoint[], fromMs: number, toMs: number): void {
-    this.#redraw.set(name, () => this.trend(name, canvas, spec, points, fromMs, toMs));
+  trend(
+    name: string,
+    canvas: HTMLCanvasElement,
+    spec: TrendSpec,
+    points: TrendPoint[],
+    range: { fromMs: number; toMs: number; bucketMs: number },
+  ): void {
+    this.#redraw.set(name, () => this.trend(name, canvas, spec, points, range));
+    const { fromMs, toMs } = range;
     const palette = this.#palette;
     const colour = palette.series[(spec.colour - 1) % palette.series.length] as string;
     const span = toMs - fromMs;
@@ -228,7 +317,8 @@ export class DashboardCharts {
       x.min = fromMs;
       x.max = toMs;
     }
-    if (this.#updated(name, points)) return;
+    const drawn = withGaps(points, range.bucketMs);
+    if (this.#updated(name, drawn, { pointRadius: pointRadii(drawn) })) return;
     let stepMs = MINUTE_MS;
     const config: ChartConfiguration<'line', TrendPoint[]> = {
       type: 'line',
@@ -236,19 +326,23 @@ export class DashboardCharts {
         datasets: [
           {
             label: spec.label,
-            data: points,
+            data: drawn,
             borderColor: colour,
             backgroundColor: withAlpha(colour, 0.16),
             fill: 'origin',
             borderWidth: 2,
-            pointRadius: 0,
-            pointHoverRadius: 4,
+            pointRadius: pointRadii(drawn),
+            pointBackgroundColor: colour,
+            pointHoverRadius: 5,
             tension: 0.25,
-            // Buckets without data are gaps, not a line drawn across the silence.
+            // Buckets without data are gaps (withGaps), not a line drawn across the silence.
             spanGaps: false,
+            // A reading at the very edge of the range keeps its whole dot.
+            clip: ISOLATED_POINT_RADIUS_PX + 2,
           },
         ],
       },
+      plugins: [dotValueLabel((value) => formatMetric(spec.unit, value), palette.text)],
       options: {
         interaction: { mode: 'index', intersect: false },
         plugins: {
@@ -278,7 +372,12 @@ export class DashboardCharts {
             beginAtZero: spec.unit !== 'mos',
             ...(spec.min !== undefined ? { suggestedMin: spec.min } : {}),
             ...(spec.max !== undefined ? { suggestedMax: spec.max } : {}),
-            ticks: { maxTicksLimit: 5, callback: (value) => axisLabel(spec.unit, Number(value)) },
+            // Whole milliseconds and whole peers: fractional steps would print as repeated labels ("1 ms, 1 ms").
+            ticks: {
+              maxTicksLimit: 5,
+              ...(spec.unit === 'ms' || spec.unit === 'count' ? { precision: 0 } : {}),
+              callback: (value) => axisLabel(spec.unit, Number(value)),
+            },
           },
         },
       },
@@ -387,4 +486,51 @@ export class DashboardCharts {
     };
     this.charts.candidateTypes = new Chart(canvas, config) as unknown as AnyChart;
   }
+}
+
+export interface BarSeries {
+  label: string;
+  data: number[];
+}
+
+/**
+ * Bars over categories with the series stacked (the revenue page: creator earnings under platform revenue), in
+ * the stylesheet's chart colours. `format` labels the value axis and the tooltips. The caller owns the chart and
+ * destroys it before drawing the next one.
+ */
+export function stackedBars(
+  canvas: HTMLCanvasElement,
+  labels: string[],
+  series: readonly BarSeries[],
+  format: (value: number) => string,
+): Chart<'bar', number[], string> {
+  const palette = readPalette();
+  applyDefaults(palette);
+  const config: ChartConfiguration<'bar', number[], string> = {
+    type: 'bar',
+    data: {
+      labels,
+      datasets: series.map((entry, index) => ({
+        label: entry.label,
+        data: entry.data,
+        stack: 'total',
+        backgroundColor: palette.series[index % palette.series.length] as string,
+        borderRadius: 3,
+        // One group must not become one bar as wide as the chart.
+        maxBarThickness: 56,
+      })),
+    },
+    options: {
+      plugins: {
+        // One series is named by the card's title; a legend would repeat it.
+        legend: { display: series.length > 1, position: 'bottom', labels: { boxWidth: 12, color: palette.text } },
+        tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${format(item.parsed.y ?? 0)}` } },
+      },
+      scales: {
+        x: { stacked: true, grid: { display: false }, ticks: { maxRotation: 0, autoSkip: true } },
+        y: { stacked: true, beginAtZero: true, ticks: { maxTicksLimit: 5, callback: (value) => format(Number(value)) } },
+      },
+    },
+  };
+  return new Chart(canvas, config);
 }

@@ -99,6 +99,15 @@ export function formatTime(value: string | number): string {
   return Number.isNaN(date.getTime()) ? String(value) : timeOnly.format(date);
 }
 
+const shortDateTime = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+
+/** A time in a table cell: only the clock time when it is today, the day and time otherwise. */
+export function formatRecent(value: string | number, nowMs = Date.now()): string {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return String(value);
+  return date.toDateString() === new Date(nowMs).toDateString() ? timeOnly.format(date) : shortDateTime.format(date);
+}
+
 /** 4_000 → "4 s ago", 125_000 → "2 min ago". */
 export function formatAgo(elapsedMs: number): string {
   const seconds = Math.max(0, Math.round(elapsedMs / 1000));
@@ -126,6 +135,7 @@ export function formatMetric(unit: MetricUnit, value: number | null | undefined)
     case 'mos':
       return formatMos(value);
     default:
-      return formatCount(value);
+      // Counts averaged over a bucket (active peers) are fractional: 0.2 peers must not read as 0.
+      return isNumber(value) && !Number.isInteger(value) ? oneDecimal.format(value) : formatCount(value);
   }
 }

@@ -1,8 +1,10 @@
 // Tables of the dashboard: regions, problem sessions, a session's minutes and connection events, and the data
 // behind each chart (its text alternative). Real <table>s with <th scope> headers, wrapped in a focusable
-// scroll region so wide tables stay usable on a phone and from the keyboard.
+// scroll region so wide tables stay usable on a phone and from the keyboard. The revenue page builds its table
+// with `dataTable` too.
 import type { BreakdownRow, PeerSession, SessionConnectionEvent, SessionMinute } from '../api-types';
 import { el } from '../dom';
+import { type EmptyStateContent, emptyState } from './empty-state';
 import {
   countryName,
   describeMos,
@@ -12,6 +14,7 @@ import {
   formatMos,
   formatMs,
   formatPercent,
+  formatRecent,
   formatTime,
   NO_DATA,
   shortId,
@@ -34,15 +37,20 @@ export interface TableOptions<T> {
   captionHidden?: boolean;
   columns: Column<T>[];
   rows: readonly T[];
-  empty: string;
+  /** Shown instead of a table without rows: a short line, or an empty state saying why and what fills it. */
+  empty: string | EmptyStateContent;
   rowAttributes?: (row: T) => Record<string, string>;
+  /** The table element's id, for pages and tests that address it. */
+  id?: string;
+  /** Extra classes of the table element, e.g. `data-table--compact`. */
+  className?: string;
 }
 
-export function dataTable<T>({ caption, captionHidden, columns, rows, empty, rowAttributes }: TableOptions<T>): HTMLElement {
-  if (rows.length === 0) return el('p', { class: 'empty-state' }, empty);
+export function dataTable<T>({ caption, captionHidden, columns, rows, empty, rowAttributes, id, className }: TableOptions<T>): HTMLElement {
+  if (rows.length === 0) return typeof empty === 'string' ? el('p', { class: 'empty-state' }, empty) : emptyState(empty, 'compact');
   const table = el(
     'table',
-    { class: 'data-table' },
+    { class: className ? `data-table ${className}` : 'data-table', id },
     el('caption', { class: captionHidden ? 'visually-hidden' : null }, caption),
     el(
       'thead',
@@ -71,7 +79,7 @@ export function dataTable<T>({ caption, captionHidden, columns, rows, empty, row
   return el('div', { class: 'table-scroll', role: 'region', tabindex: '0', 'aria-label': caption }, table);
 }
 
-export function regionTable(rows: readonly BreakdownRow[]): HTMLElement {
+export function regionTable(rows: readonly BreakdownRow[], empty: string | EmptyStateContent = 'No sessions in this range.'): HTMLElement {
   // Busiest first (by sessions, or samples where a server leaves sessions out).
   const sorted = [...rows].sort((a, b) => (b.sessions ?? b.samples) - (a.sessions ?? a.samples) || b.samples - a.samples);
   // A server that does not count sessions per group leaves the field out; the column goes with it.
@@ -80,7 +88,7 @@ export function regionTable(rows: readonly BreakdownRow[]): HTMLElement {
     caption: 'Quality and delivery by region (country)',
     captionHidden: true,
     rows: sorted,
-    empty: 'No sessions in this range.',
+    empty,
     rowAttributes: (row) => ({ 'data-country': row.key }),
     columns: [
       {
@@ -119,12 +127,17 @@ export function regionTable(rows: readonly BreakdownRow[]): HTMLElement {
   });
 }
 
-export function sessionsTable(rows: readonly PeerSession[]): HTMLElement {
+/**
+ * The problem sessions, fitting a 1280 px wide page without scrolling: compact cells, headers that may wrap, the
+ * last-seen time without the date when it is today. Narrower screens scroll the table.
+ */
+export function sessionsTable(rows: readonly PeerSession[], empty: string | EmptyStateContent = 'No sessions in this range.'): HTMLElement {
   return dataTable<PeerSession>({
     caption: 'Sessions with the most problems, worst first',
     captionHidden: true,
     rows,
-    empty: 'No sessions in this range.',
+    empty,
+    className: 'data-table--compact',
     rowAttributes: (row) => ({ 'data-session-id': row.sessionId, class: 'clickable-row' }),
     columns: [
       {
@@ -146,7 +159,10 @@ export function sessionsTable(rows: readonly PeerSession[]): HTMLElement {
       },
       { header: 'Video', cell: (row) => el('span', { class: 'mono', title: row.videoId ?? '' }, shortId(row.videoId)) },
       { header: 'Region', cell: (row) => (row.country ? `${countryName(row.country)} (${row.country})` : NO_DATA) },
-      { header: 'Last seen', cell: (row) => el('time', { datetime: row.lastSeenAt }, formatDateTime(row.lastSeenAt)) },
+      {
+        header: 'Last seen',
+        cell: (row) => el('time', { datetime: row.lastSeenAt, title: formatDateTime(row.lastSeenAt) }, formatRecent(row.lastSeenAt)),
+      },
       { header: 'MOS', numeric: true, cell: (row) => formatMos(row.mos) },
       { header: 'RTT', numeric: true, cell: (row) => formatMs(row.rttMs) },
       { header: 'Loss', numeric: true, cell: (row) => formatPercent(row.lossRate) },

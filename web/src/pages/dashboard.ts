@@ -12,8 +12,10 @@ import { ApiError, api } from '../api';
 import type { Alert, AnalyticsFilters, AnalyticsSummary, Breakdown, ExportReport, Page, PeerSession, Timeseries, User } from '../api-types';
 import { type AnalyticsSource, chooseAnalyticsSource, downloadExport } from '../dashboard/analytics-api';
 import type { DashboardCharts, TrendPoint, TrendSpec } from '../dashboard/charts';
+import { command, type EmptyStateContent, isLocalStack, setChartEmpty } from '../dashboard/empty-state';
 import {
   analyticsFilters,
+  BUCKET_MS,
   type DashboardFilters,
   DEFAULT_RANGE,
   filtersToSearch,
@@ -54,14 +56,16 @@ const PROBLEM_SESSIONS_SHOWN = 10;
 
 interface Trend extends TrendSpec {
   metric: 'rtt' | 'loss' | 'mos' | 'activePeers' | 'offload';
+  /** What its empty state says is missing when the range has sessions: "No {readings} in this range." */
+  readings: string;
 }
 
 const TRENDS: readonly Trend[] = [
-  { metric: 'rtt', label: 'Round-trip time (avg)', unit: 'ms', colour: 1 },
-  { metric: 'loss', label: 'Packet loss', unit: 'ratio', colour: 5 },
-  { metric: 'mos', label: 'MOS (avg)', unit: 'mos', colour: 2, min: 1, max: 4.5 },
-  { metric: 'activePeers', label: 'Active peers', unit: 'count', colour: 3 },
-  { metric: 'offload', label: 'P2P offload', unit: 'ratio', colour: 4, min: 0, max: 1 },
+  { metric: 'rtt', label: 'Round-trip time (avg)', readings: 'round-trip times', unit: 'ms', colour: 1 },
+  { metric: 'loss', label: 'Packet loss', readings: 'packet loss figures', unit: 'ratio', colour: 5 },
+  { metric: 'mos', label: 'MOS (avg)', readings: 'MOS estimates', unit: 'mos', colour: 2, min: 1, max: 4.5 },
+  { metric: 'activePeers', label: 'Active peers', readings: 'active peers', unit: 'count', colour: 3 },
+  { metric: 'offload', label: 'P2P offload', readings: 'P2P delivery figures', unit: 'ratio', colour: 4, min: 0, max: 1 },
 ];
 
 // ─── Elements ─────────────────────────────────────────────────────────────────────────────────────────────────
@@ -185,6 +189,33 @@ async function confirmAdmin(): Promise<boolean> {
 
 // ─── Rendering ────────────────────────────────────────────────────────────────────────────────────────────────
 
+/**
+ * What an empty chart or table says: why it is empty and what would fill it. `what` names the missing data
+ * where the range has sessions but not this kind of reading ("round-trip times").
+ */
+function noData(what?: string): EmptyStateContent {
+  if (filters.videoId || filters.country) {
+    return {
+      title: `No ${what ?? 'peer sessions'} match these filters in this range.`,
+      detail: ['Try a longer time range, or clear the video and region filters.'],
+    };
+  }
+  if (what) return { title: `No ${what} in this range.`, detail: ['Try a longer time range.'] };
+  return {
+    title: 'No peer sessions in this range yet.',
+    // Viewers' players report while they watch; on a development stack the simulator stands in for them.
+    detail: isLocalStack()
+      ? ['Start the simulator with ', command('npm run simulate'), ' or watch a video.']
+      : ['Players report here while people watch videos. Try a longer time range.'],
+  };
+}
+
+const hasSessions = () => (probe.summary?.sessions ?? 0) > 0;
+
+function chartCard(canvas: HTMLElement): Element {
+  return canvas.closest('.chart-card') ?? canvas;
+}
+
 function setKpi(name: string, value: string, detail?: string): void {
   const valueElement = document.querySelector<HTMLElement>(`[data-kpi="${name}"]`);
   if (valueElement) valueElement.textContent = value;
@@ -195,7 +226,7 @@ function setKpi(name: string, value: string, detail?: string): void {
 function fillDataTable(name: string, table: HTMLElement): void {
   const details = document.querySelector<HTMLDetailsElement>(`[data-table-for="${name}"]`);
   if (!details) return;
-  details.querySelector('.table-scroll, .empty-state')?.remove();
+  details.querySelector('.table-scroll, .empty-state, [data-empty-state]')?.remove();
   details.append(table);
 }
 
@@ -263,6 +294,20 @@ async function renderSummary(summary: AnalyticsSummary): Promise<void> {
       ['Candidate type', 'Share (count)'],
       candidates.map(([type, count]) => [type, `${share(count)} (${formatCount(count)})`]),
     ),
+  );
+
+  const noSessions = summary.sessions === 0;
+  setChartEmpty(chartCard(summaryCanvases.mosDistribution), bands.every(([, count]) => count === 0) ? noData() : null);
+  setChartEmpty(
+    chartCard(summaryCanvases.candidateTypes),
+    candidateTotal > 0
+      ? null
+      : noSessions
+        ? noData()
+        : {
+            title: 'No peer connections in this range.',
+            detail: ['Candidate types are counted when two viewers of the same video connect to each other.'],
+          },
   );
 
   const charts = await loadCharts();
@@ -338,8 +383,9 @@ async function renderTrend(trend: Trend, series: Timeseries, range: ResolvedRang
       : `${trend.label}: no data in this range`,
   );
   if (document.querySelector<HTMLDetailsElement>(`[data-table-for="${trend.metric}"]`)?.open) renderTrendTable(trend.metric);
+  setChartEmpty(chartCard(canvas), values.length ? null : noData(hasSessions() ? trend.readings : undefined));
   const charts = await loadCharts();
-  charts.trend(trend.metric, canvas, trend, points, range.fromMs, range.toMs);
+  charts.trend(trend.metric, canvas, trend, points, { fromMs: range.fromMs, toMs: range.toMs, bucketMs: BUCKET_MS[range.bucket] });
 }
 
 function rememberCountries(countries: Iterable<string | null>): void {
@@ -364,13 +410,13 @@ function rememberVideos(videoIds: Iterable<string | null>): void {
 
 function renderRegions(breakdown: Breakdown): void {
   rememberCountries(breakdown.rows.map((row) => row.key));
-  regionPanel.replaceChildren(regionTable(breakdown.rows));
+  regionPanel.replaceChildren(regionTable(breakdown.rows, noData()));
 }
 
 function renderSessions(items: PeerSession[]): void {
   rememberVideos(items.map((item) => item.videoId));
   rememberCountries(items.map((item) => item.country));
-  sessionsPanel.replaceChildren(sessionsTable(items));
+  sessionsPanel.replaceChildren(sessionsTable(items, noData()));
 }
 
 /** At most this many session links per rule; the rest are counted. */
