@@ -18,11 +18,21 @@ import {
   DEFAULT_RENDITIONS,
   manifestFiles,
   measureBandwidth,
+  POSTER_AT_FRACTION,
+  POSTER_LATEST_SECONDS,
+  POSTER_MAX_WIDTH,
   POSTER_PATH,
   parseMediaPlaylist,
+  planStoryboard,
+  posterSize,
+  posterTimestamp,
   RENDITION_PRESETS,
   resolveRelative,
+  STORYBOARD_MAX_TILES,
+  STORYBOARD_MIN_INTERVAL_SECONDS,
   STORYBOARD_PATH,
+  STORYBOARD_TILE_WIDTH,
+  storyboardGrid,
   UnknownRenditionError,
 } from '../src/domain/packaging';
 import { CommandFailed, parseOrUsage, runCli, UsageError } from './lib/cli';
@@ -31,12 +41,7 @@ import { frameRate, probe, requireFfmpeg, runFfmpeg } from './lib/ffmpeg';
 
 // Stills written beside the renditions: a poster for catalog cards and the player, and a storyboard sprite for
 // seek previews. Both are taken from the source, not from an encoded rendition, so they carry no encoding blur.
-export const POSTER_AT_FRACTION = 0.1;
-export const POSTER_MAX_WIDTH = 1280;
-export const STORYBOARD_TILE_WIDTH = 160;
-export const STORYBOARD_MAX_TILES = 100;
-export const STORYBOARD_MIN_INTERVAL_SECONDS = 2;
-const STORYBOARD_MAX_COLUMNS = 10;
+// Which frames and what sizes is src/domain/packaging/storyboard.ts, shared with the browser packager.
 // ffmpeg's JPEG quality scale: 2 (best) to 31. Tiles are looked at small and briefly, the poster large.
 const POSTER_QUALITY = 3;
 const STORYBOARD_QUALITY = 5;
@@ -56,7 +61,7 @@ Options:
   --max-audio-kbps N      cap every rendition's audio bit rate at N kbit/s (default: the preset's)
 
 Output: DIR/master.m3u8, DIR/<rendition>/index.m3u8 with its segments, DIR/${POSTER_PATH} (a frame
-${POSTER_AT_FRACTION * 100} % in, at the largest rendition's width up to ${POSTER_MAX_WIDTH} px), DIR/${STORYBOARD_PATH} (seek
+${POSTER_AT_FRACTION * 100} % in (at most ${POSTER_LATEST_SECONDS} s), at the largest rendition's width up to ${POSTER_MAX_WIDTH} px), DIR/${STORYBOARD_PATH} (seek
 previews: ${STORYBOARD_TILE_WIDTH} px tiles, one every ${STORYBOARD_MIN_INTERVAL_SECONDS} s or more, at most ${STORYBOARD_MAX_TILES}) and DIR/manifest.json.
 Exit codes: 0 packaged, 1 ffmpeg missing, unreadable media or encoding failed, 2 invalid command line.`;
 
@@ -156,45 +161,13 @@ export function ffmpegArguments(options: {
   return args;
 }
 
-function evenAtLeast2(value: number): number {
-  return Math.max(2, Math.round(value / 2) * 2);
-}
-
-/** Poster size: the largest rendition's, narrowed to POSTER_MAX_WIDTH with the same aspect ratio. */
-export function posterSize(renditions: readonly { width: number; height: number }[]): { width: number; height: number } {
-  const largest = renditions.reduce((widest, rendition) => (rendition.width > widest.width ? rendition : widest));
-  if (largest.width <= POSTER_MAX_WIDTH) return { width: largest.width, height: largest.height };
-  return { width: POSTER_MAX_WIDTH, height: evenAtLeast2((POSTER_MAX_WIDTH * largest.height) / largest.width) };
-}
-
-/**
- * Storyboard layout for a video of `durationSeconds`: one tile every `intervalSeconds` — at least
- * STORYBOARD_MIN_INTERVAL_SECONDS, longer for long videos so there are never more than STORYBOARD_MAX_TILES — in
- * rows of up to STORYBOARD_MAX_COLUMNS. `tiles` is what the duration should give; the packager counts the
- * frames ffmpeg actually returned and lays out those.
- */
-export function storyboardLayout(
-  durationSeconds: number,
-  source: { width: number; height: number },
-): { intervalSeconds: number; tileWidth: number; tileHeight: number; tiles: number } {
-  const intervalSeconds = Math.max(STORYBOARD_MIN_INTERVAL_SECONDS, Math.ceil(durationSeconds / STORYBOARD_MAX_TILES));
-  const tiles = Math.min(STORYBOARD_MAX_TILES, Math.max(1, Math.ceil(durationSeconds / intervalSeconds)));
-  const tileWidth = STORYBOARD_TILE_WIDTH;
-  return { intervalSeconds, tileWidth, tileHeight: evenAtLeast2((tileWidth * source.height) / source.width), tiles };
-}
-
-export function storyboardGrid(tiles: number): { columns: number; rows: number } {
-  const columns = Math.min(STORYBOARD_MAX_COLUMNS, tiles);
-  return { columns, rows: Math.ceil(tiles / columns) };
-}
-
 async function writePoster(
   input: string,
   outDir: string,
   durationSeconds: number,
   size: { width: number; height: number },
 ): Promise<FileDigest> {
-  const atSeconds = durationSeconds * POSTER_AT_FRACTION;
+  const atSeconds = posterTimestamp(durationSeconds);
   // -ss before -i seeks to the nearest keyframe and decodes up to the exact time: fast and frame-accurate.
   await runFfmpeg(
     [
@@ -222,7 +195,7 @@ async function writeStoryboard(
   durationSeconds: number,
   source: { width: number; height: number },
 ): Promise<StoryboardDigest> {
-  const layout = storyboardLayout(durationSeconds, source);
+  const layout = planStoryboard(durationSeconds, source);
   // Two passes: the frames first, so the sprite's grid is sized to the frames ffmpeg really produced (the fps
   // filter may give one fewer or more than the duration suggests at the very end), then the sprite.
   const framesDir = await mkdtemp(join(tmpdir(), 'vibestream-storyboard-'));

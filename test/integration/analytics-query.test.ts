@@ -116,6 +116,10 @@ describe('analytics queries', () => {
     expect(peers.body.points.map((p: { value: number }) => p.value)).toEqual([3, 3, 3]);
     const success = await api('GET', `/api/v1/analytics/timeseries?metric=connectionSuccessRate&bucket=1h&${range}`, { token: adminToken });
     expect(success.body.points.map((p: { value: number }) => p.value)).toContain(0.5);
+    // Hour buckets group the minutes of one hour into one point at the hour (an integer division in SQL).
+    const hourly = await api('GET', `/api/v1/analytics/timeseries?metric=rtt&bucket=1h&${range}`, { token: adminToken });
+    const hourlyMeasured = hourly.body.points.filter((p: { value: number | null }) => p.value !== null);
+    expect(hourlyMeasured.map((p: { t: string }) => p.t)).toEqual([new Date(Math.floor(START / 3_600_000) * 3_600_000).toISOString()]);
   });
 
   it('breaks down by video', async () => {

@@ -207,7 +207,9 @@ export async function aggregateByBucket(db: Database, filter: AnalyticsFilter, b
   const parts = await inOneRoundTrip(
     db,
     segments.map(({ table, ...range }) => {
-      const bucket = sql<number>`(${timeOf(table)} / ${bucketMs}) * ${bucketMs}`.mapWith(Number);
+      // D1 binds a JS number as REAL, which would make this a float division and every row its own bucket:
+      // the cast keeps it an integer division.
+      const bucket = sql<number>`(${timeOf(table)} / CAST(${bucketMs} AS INTEGER)) * ${bucketMs}`.mapWith(Number);
       return db
         .select({ bucket, ...sumsOf(table) })
         .from(table)
@@ -220,7 +222,7 @@ export async function aggregateByBucket(db: Database, filter: AnalyticsFilter, b
 
 /** Average concurrent peers per bucket: session-minutes in the bucket ÷ minutes in the bucket. */
 export async function peersByBucket(db: Database, filter: AnalyticsFilter, bucketMs: number) {
-  const bucket = sql<number>`(${sessionMinutes.minute} / ${bucketMs}) * ${bucketMs}`.mapWith(Number);
+  const bucket = sql<number>`(${sessionMinutes.minute} / CAST(${bucketMs} AS INTEGER)) * ${bucketMs}`.mapWith(Number);
   const conditions = sessionConditions(filter);
   const query = db
     .select({ bucket, sessionMinutes: sql<number>`count(*)`.mapWith(Number) })

@@ -32,19 +32,23 @@ function even(value: number): number {
   return Math.max(2, Math.round(value / 2) * 2);
 }
 
+/** The sprite's grid for `tiles` frames: rows of up to STORYBOARD_COLUMNS, the last one possibly part-empty. */
+export function storyboardGrid(tiles: number): { columns: number; rows: number } {
+  const columns = Math.max(1, Math.min(STORYBOARD_COLUMNS, tiles));
+  return { columns, rows: Math.ceil(Math.max(1, tiles) / columns) };
+}
+
 export function planStoryboard(durationSeconds: number, source: { width: number; height: number }): StoryboardPlan {
   if (!(durationSeconds > 0)) throw new RangeError(`invalid duration ${durationSeconds}`);
   if (!(source.width > 0 && source.height > 0)) throw new RangeError(`invalid source size ${source.width}x${source.height}`);
   const intervalSeconds = Math.max(STORYBOARD_MIN_INTERVAL_SECONDS, Math.ceil(durationSeconds / STORYBOARD_MAX_TILES));
   const tiles = Math.max(1, Math.min(STORYBOARD_MAX_TILES, Math.ceil(durationSeconds / intervalSeconds)));
-  const columns = Math.min(STORYBOARD_COLUMNS, tiles);
   const tileWidth = STORYBOARD_TILE_WIDTH;
   const tileHeight = even((tileWidth * source.height) / source.width);
   return {
     intervalSeconds,
     tiles,
-    columns,
-    rows: Math.ceil(tiles / columns),
+    ...storyboardGrid(tiles),
     tileWidth,
     tileHeight,
     timestamps: Array.from({ length: tiles }, (_, i) => i * intervalSeconds),
@@ -57,8 +61,9 @@ export function posterTimestamp(durationSeconds: number): number {
   return Math.min(durationSeconds * POSTER_AT_FRACTION, POSTER_LATEST_SECONDS);
 }
 
-/** The poster's size: the source's, scaled down to POSTER_MAX_WIDTH at most. */
-export function posterSize(source: { width: number; height: number }): { width: number; height: number } {
-  const scale = Math.min(1, POSTER_MAX_WIDTH / source.width);
-  return { width: even(source.width * scale), height: even(source.height * scale) };
+/** The poster's size: the largest rendition's, scaled down to POSTER_MAX_WIDTH at most. */
+export function posterSize(renditions: readonly { width: number; height: number }[]): { width: number; height: number } {
+  const largest = renditions.reduce((widest, rendition) => (rendition.width > widest.width ? rendition : widest));
+  const scale = Math.min(1, POSTER_MAX_WIDTH / largest.width);
+  return { width: even(largest.width * scale), height: even(largest.height * scale) };
 }

@@ -34,9 +34,14 @@ describe('poster', () => {
     expect(posterTimestamp(0)).toBe(0);
   });
 
-  it('is at most 1280 wide with the source aspect ratio', () => {
-    expect(posterSize({ width: 3840, height: 2160 })).toEqual({ width: 1280, height: 720 });
-    expect(posterSize({ width: 640, height: 360 })).toEqual({ width: 640, height: 360 });
+  it('is the largest rendition, at most 1280 wide, with its aspect ratio', () => {
+    expect(
+      posterSize([
+        { width: 640, height: 360 },
+        { width: 1920, height: 1080 },
+      ]),
+    ).toEqual({ width: 1280, height: 720 });
+    expect(posterSize([{ width: 640, height: 360 }])).toEqual({ width: 640, height: 360 });
   });
 });
 

@@ -151,7 +151,7 @@ export function packageAndUpload(options: {
     await sendBytes({
       method: 'PUT',
       url: `/api/v1${base}/package/files/${path}`,
-      body: new Blob([data]),
+      body: data,
       headers: { 'X-Content-SHA256': sha256 },
       signal: abort.signal,
       onProgress: (sent) => {
@@ -243,7 +243,7 @@ export function packageAndUpload(options: {
         renditions: plan.renditions,
         storyboard: plan.storyboard,
         posterAtSeconds: posterTimestamp(source.durationSeconds),
-        posterSize: posterSize(source),
+        posterSize: posterSize(plan.renditions),
       });
     });
     await Promise.all(uploads);
@@ -262,7 +262,7 @@ export function packageAndUpload(options: {
       await sendBytes({
         method: 'PUT',
         url: `/api/v1${base}/files/${path}`,
-        body: new Blob([text]),
+        body: new TextEncoder().encode(text).buffer as ArrayBuffer,
         signal: abort.signal,
         onProgress: () => {},
       });

@@ -5,13 +5,20 @@
 import { ApiError, refreshSession } from '../api';
 import { session } from '../session';
 
-const RETRIES = 3;
-const BACKOFF_MS = [500, 2000, 5000];
+// A dropped connection or a restarting server is waited out for about half a minute before a file is given up:
+// a long upload should survive a deploy or a Wi-Fi hiccup.
+const BACKOFF_MS = [500, 2000, 5000, 10_000, 15_000];
+const RETRIES = BACKOFF_MS.length;
 
 interface SendOptions {
   method: 'PUT' | 'POST';
   url: string;
-  body: Blob;
+  /**
+   * An ArrayBuffer is sent as is and released with the request. A Blob's bytes live in the browser process until
+   * the page's garbage collector frees the Blob object — which nothing prompts, since a Blob costs the page almost
+   * no memory — so a long upload of Blobs grows the browser process by what it sends.
+   */
+  body: Blob | ArrayBuffer;
   /** Bytes of this request sent so far (resets to 0 when the request is retried). */
   onProgress: (sentBytes: number) => void;
   signal?: AbortSignal;
