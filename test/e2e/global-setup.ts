@@ -1,12 +1,9 @@
 // Runs once for the e2e project: builds the web app (wrangler serves web/dist as static assets), starts one
 // `wrangler dev` and one Chromium, and hands both to every e2e file through `inject`.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
 import { launchBrowserServer } from '../support/browser';
+import { buildWebOnce } from '../support/build-web';
 import { startWranglerDev } from '../support/wrangler-dev';
-
-const execFileAsync = promisify(execFile);
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -21,11 +18,7 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject) {
   const cwd = project.config.root;
-  const build = execFileAsync('npm', ['run', 'build:web'], { cwd, timeout: 120_000 }).catch(
-    (error: { stdout?: string; stderr?: string }) => {
-      throw new Error(`npm run build:web failed:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
-    },
-  );
+  const build = buildWebOnce(cwd);
   // The build overlaps the D1 migrations (wrangler dev starts once both are done) and the browser start.
   const [server, browser] = await Promise.allSettled([startWranglerDev({ cwd, startAfter: build }), launchBrowserServer()]);
   if (server.status === 'rejected' || browser.status === 'rejected') {
