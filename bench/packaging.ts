@@ -399,7 +399,8 @@ function meaning(run: Pick<PackagingBenchResult, 'short' | 'long' | 'cli' | 'spe
       `Memory: the ${length(long.sourceSeconds)} source took the upload tab's renderer to ${mib(long.tabRendererPeakBytes)} against ${mib(short.tabRendererPeakBytes)} for ${fmt(short.sourceSeconds, 0)} s ` +
         `(${fmt(memoryRatio, 2)}×; from a quarter to all of the long source encoded, ${mib(quarter)} → ${mib(growth)}). ` +
         (memoryRatio <= MEMORY_TARGET
-          ? 'Memory stays flat in the length of the source: segments leave the worker as they are made and nothing accumulates per segment.'
+          ? `Ten times the length costs ${fmt(memoryRatio, 2)}× the memory, within the target: segments leave the worker as they are made. ` +
+            'Whatever rises between the quarter marks was not traced further; it is far below what the package itself would take.'
           : 'Memory grows with the length of the source: something keeps data per segment or per frame instead of letting it go once uploaded.') +
         ` package-video's ffmpeg peaked at ${mib(cli.ffmpeg.peakSumBytes)} on the ${fmt(short.sourceSeconds, 0)} s source.`,
     );
@@ -410,7 +411,7 @@ function meaning(run: Pick<PackagingBenchResult, 'short' | 'long' | 'cli' | 'spe
       `Outside the renderer, Chromium's browser process peaked at ${mib(long.browserProcess.peakProcessBytes)} against ${mib(short.browserProcess.peakProcessBytes)} ` +
         `(${fmt(browserRatio, 2)}×; +${mib(browserGrowth)} while the package grew by ${mib(producedGrowth)}). ` +
         (browserRatio <= MEMORY_TARGET
-          ? 'It stays flat too.'
+          ? 'It stays flat: the page sends each file as an ArrayBuffer, released with its request (a Blob body would sit in the browser process until garbage collection).'
           : 'It grows with what was uploaded. The likely cause: the page sends every file as `new Blob([bytes])` through XMLHttpRequest (browser-packager.ts → upload/transfer.ts), and ' +
             "Chromium keeps blob bytes in the browser process's blob storage until the page's garbage collector drops the Blob objects; " +
             'a Blob is tiny on the JavaScript heap, so nothing prompts that collection. Sending the bytes themselves (`xhr.send(data)`, no Blob) would likely keep it flat.'),
