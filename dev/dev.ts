@@ -4,8 +4,10 @@
 //   2. the web app is built into web/dist (served by the Worker's [assets])
 //   3. D1 migrations are applied to the local database, and demo data is seeded if it has no users
 //   4. the services start — the development IPFS node (dev/ipfs-node, Kubo RPC on 127.0.0.1:5001, state in
-//      .wrangler/ipfs-node) and `wrangler dev` (Worker, D1, Durable Objects, Queues in workerd, told the node's
-//      URL through IPFS_API_URLS) — and the script waits for GET /api/v1/health
+//      .wrangler/ipfs-node), the payment sandbox (lib/payment-sandbox.ts: local Stripe, PayPal and Coinbase
+//      with hosted checkout pages) and `wrangler dev` (Worker, D1, Durable Objects, Queues in workerd, told the
+//      node's URL through IPFS_API_URLS and the sandbox's through the payment vars) — and the script waits for
+//      GET /api/v1/health
 //   5. every seeded video without media gets its demo clip (dev/demo-media) through the API, and the script waits
 //      until all are ready (pinned, with the IPFS node) before printing where everything is (lib/demo-media.ts)
 //
@@ -20,6 +22,7 @@
 //   --log-level L      wrangler's log level: debug, info (default), log, warn, error, none
 //   --ipfs-port N      port of the development IPFS node (default 5001, or a free port if 5001 is taken)
 //   --no-ipfs          no IPFS node: published videos are served from R2 alone
+//   --no-payment-sandbox  no local payment providers: the Worker's payment settings come from .dev.vars
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -33,6 +36,7 @@ import { d1ApplyMigrations, d1Query } from './lib/d1';
 import { DEMO_ACCOUNTS } from './lib/demo-data';
 import { describeDemoMedia, ensureDemoMedia } from './lib/demo-media';
 import { ensureDevVars } from './lib/dev-vars';
+import { type DevPaymentSandbox, startDevPaymentSandbox } from './lib/payment-sandbox';
 import type { ProcessGroup } from './lib/process-group';
 import { startProcessGroup } from './lib/process-group';
 import { DEFAULT_STATE_DIR, PROJECT_ROOT, WRANGLER_BIN, wranglerEnv } from './lib/project';
@@ -54,10 +58,11 @@ interface DevOptions {
   /** The port the development IPFS node was given once chosen; undefined with --no-ipfs. */
   ipfsPort: number | undefined;
   ipfsDir: string;
+  paymentSandbox: boolean;
 }
 
 const HELP = `Usage: npm run dev -- [--port N] [--persist-to DIR] [--fresh] [--no-seed] [--no-build] [--log-level L]
-                      [--ipfs-port N] [--no-ipfs]
+                      [--ipfs-port N] [--no-ipfs] [--no-payment-sandbox]
 
 Builds the web app, migrates and seeds the local D1 database, starts \`wrangler dev\` and waits until the
 API answers. Ctrl-C stops everything.
@@ -73,7 +78,11 @@ API answers. Ctrl-C stops everything.
                     .wrangler/ipfs-node (beside the state directory). It answers Kubo's RPC API with
                     Kubo's default CIDs, for development only: production points IPFS_API_URLS at Kubo
                     or IPFS Cluster
-  --no-ipfs         start no IPFS node; published videos are then served from R2 alone`;
+  --no-ipfs         start no IPFS node; published videos are then served from R2 alone
+  --no-payment-sandbox
+                    start no local payment sandbox (Stripe, PayPal and Coinbase stand-ins with hosted
+                    checkout pages and test cards); payments then use what .dev.vars sets, e.g. keys for
+                    the providers' own sandboxes (README "Payments"), or answer 503 not_configured`;
 
 function parseOptions(argv: string[]): DevOptions | undefined {
   const { values } = parseOrUsage(() =>
@@ -88,6 +97,7 @@ function parseOptions(argv: string[]): DevOptions | undefined {
         'log-level': { type: 'string', default: 'info' },
         'ipfs-port': { type: 'string' },
         'no-ipfs': { type: 'boolean', default: false },
+        'no-payment-sandbox': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       allowPositionals: false,
@@ -115,6 +125,7 @@ function parseOptions(argv: string[]): DevOptions | undefined {
     seed: !values['no-seed'],
     build: !values['no-build'],
     logLevel,
+    paymentSandbox: !values['no-payment-sandbox'],
   };
 }
 
@@ -247,7 +258,12 @@ async function waitForHealth(url: string, group: ProcessGroup): Promise<HealthRe
   throw new Error(`no answer from ${url} within ${READY_TIMEOUT_MS / 1000} s`);
 }
 
-function wranglerDevService(options: DevOptions, report: { health?: HealthResult }): Service {
+interface StackReport {
+  health?: HealthResult;
+  payments?: DevPaymentSandbox;
+}
+
+function wranglerDevService(options: DevOptions, report: StackReport): Service {
   return {
     name: 'wrangler dev',
     async start(register) {
@@ -270,6 +286,7 @@ function wranglerDevService(options: DevOptions, report: { health?: HealthResult
           options.logLevel,
           '--show-interactive-dev-session=false',
           ...(options.ipfsPort ? ['--var', `IPFS_API_URLS:dev=http://${options.host}:${options.ipfsPort}`] : []),
+          ...(report.payments?.wranglerArgs ?? []),
         ],
         cwd: PROJECT_ROOT,
         env: wranglerEnv(),
@@ -347,6 +364,18 @@ function ipfsDevNodeService(options: DevOptions & { ipfsPort: number }): Service
   };
 }
 
+/** In this process: a local HTTP server, stopped with the script. Started before wrangler, which is told its URL. */
+function paymentSandboxService(options: DevOptions, report: StackReport): Service {
+  return {
+    name: 'payment sandbox',
+    async start(register) {
+      const payments = await startDevPaymentSandbox(`http://${options.host}:${options.port}`, (line) => console.log(`[payments] ${line}`));
+      report.payments = payments;
+      register({ name: this.name, exited: new Promise(() => {}), stop: () => payments.sandbox.close(), kill: () => {} });
+    },
+  };
+}
+
 // ---------------------------------------------------------------------------------------------------------
 
 function healthSummary(health: HealthResult | undefined): string {
@@ -363,7 +392,8 @@ function healthSummary(health: HealthResult | undefined): string {
   }
 }
 
-function banner(options: DevOptions, health: HealthResult | undefined): string {
+function banner(options: DevOptions, report: StackReport): string {
+  const { health } = report;
   const base = `http://${options.host}:${options.port}`;
   const accounts = DEMO_ACCOUNTS.filter((account, index, all) => all.findIndex((other) => other.role === account.role) === index);
   return [
@@ -378,9 +408,10 @@ function banner(options: DevOptions, health: HealthResult | undefined): string {
     options.ipfsPort
       ? `   IPFS dev node   http://${options.host}:${options.ipfsPort}/api/v0  (Kubo RPC, development only; ${shortPath(options.ipfsDir)})`
       : '   IPFS            off (--no-ipfs): videos are served from R2 alone',
+    ...(report.payments?.bannerLines ?? ['   Payments        no sandbox (--no-payment-sandbox): provider settings from .dev.vars']),
     ' Demo accounts (npm run seed; more with npm run admin -- list-users):',
     ...accounts.map((account) => `   ${account.role.padEnd(8)} ${account.email.padEnd(27)} ${account.password}`),
-    ' Stop with Ctrl-C: wrangler, workerd and the IPFS dev node are stopped with it.',
+    ' Stop with Ctrl-C: wrangler, workerd, the IPFS dev node and the payment sandbox are stopped with it.',
     '────────────────────────────────────────────────────────────────────────',
   ].join('\n');
 }
@@ -446,9 +477,10 @@ async function main(): Promise<void> {
   step(`local D1 database in ${shortPath(options.stateDir)}`);
   await prepareDatabase(target, options.seed);
 
-  const report: { health?: HealthResult } = {};
+  const report: StackReport = {};
   const services: Service[] = [
     ...(options.ipfsPort ? [ipfsDevNodeService({ ...options, ipfsPort: options.ipfsPort })] : []),
+    ...(options.paymentSandbox ? [paymentSandboxService(options, report)] : []),
     wranglerDevService(options, report),
   ];
   for (const service of services) {
@@ -467,7 +499,7 @@ async function main(): Promise<void> {
       console.warn(`warning: demo media not in place: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  console.log(banner(options, report.health));
+  console.log(banner(options, report));
 }
 
 main().then(

@@ -13,12 +13,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { listPriceOf, type OfferedPrices } from '../src/app/payments/list-price';
 import { hashPassword } from '../src/domain/password';
 import { CommandFailed, parseOrUsage, runCli, targetFrom, targetOptions, UsageError } from './lib/cli';
 import type { D1Target } from './lib/d1';
 import { D1CommandError, d1Execute, d1Query } from './lib/d1';
 import type { DemoAccount, DemoVideoWithMedia } from './lib/demo-data';
-import { DEMO_ACCOUNTS, DEMO_VIDEOS } from './lib/demo-data';
+import { DEMO_ACCOUNTS, DEMO_RENTAL_HOURS, DEMO_VIDEOS } from './lib/demo-data';
 import type { Rng } from './lib/random';
 import { createRng, seededId } from './lib/random';
 import { insertStatement, sqlString, valuesList } from './lib/sql';
@@ -222,6 +223,24 @@ export function planSeed(anchorMs: number): SeedPlan {
   return { anchorMs, users, videos, interactions: planInteractions(anchorMs, users, videos) };
 }
 
+/** A demo video's prices in USD: bought for `priceCents`, rented for `rentalCents`. */
+function demoOffer(video: DemoVideoWithMedia): OfferedPrices {
+  return {
+    purchase: video.priceCents > 0 ? { amount: video.priceCents, currency: 'USD' } : null,
+    rental: video.rentalCents ? { amount: video.rentalCents, currency: 'USD' } : null,
+  };
+}
+
+function demoPriceRows(videoId: string, video: DemoVideoWithMedia, updatedAt: number) {
+  const offer = demoOffer(video);
+  return [
+    ...(offer.purchase ? [{ video_id: videoId, kind: 'purchase', ...offer.purchase, rental_hours: null, updated_at: updatedAt }] : []),
+    ...(offer.rental
+      ? [{ video_id: videoId, kind: 'rental', ...offer.rental, rental_hours: DEMO_RENTAL_HOURS, updated_at: updatedAt }]
+      : []),
+  ];
+}
+
 export interface BuildSeedSqlOptions {
   anchorMs: number;
   /** Defaults to the API's own hashPassword, so the demo accounts can log in. Tests may pass a fast stub. */
@@ -267,7 +286,7 @@ export async function buildSeedSql(options: BuildSeedSqlOptions): Promise<string
     description: video.description,
     tags: JSON.stringify(video.tags),
     language: video.language,
-    price_cents: video.priceCents,
+    price_cents: listPriceOf(demoOffer(video))?.amount ?? 0,
     currency: 'USD',
     visibility: video.visibility,
     status: 'ready',
@@ -276,6 +295,10 @@ export async function buildSeedSql(options: BuildSeedSqlOptions): Promise<string
     updated_at: createdAt,
   }));
   statements.push(insertStatement('videos', videos, { orIgnore: true }));
+  // What checkout charges: video_prices rows for every paid video, buy and rent; the card price above follows
+  // them by the API's rule (listPriceOf), so the catalog and the checkout show the same price.
+  const prices = plan.videos.flatMap(({ id, video, createdAt }) => demoPriceRows(id, video, createdAt));
+  if (prices.length > 0) statements.push(insertStatement('video_prices', prices, { orIgnore: true }));
   // video_tags mirrors videos.tags (the API writes both in one batch; so does the seed).
   const videoTags = plan.videos.flatMap(({ id, video }) => video.tags.map((tag) => ({ video_id: id, tag })));
   statements.push(insertStatement('video_tags', videoTags, { orIgnore: true }));

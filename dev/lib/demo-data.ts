@@ -97,7 +97,9 @@ export interface DemoVideo {
   description: string;
   tags: readonly string[];
   language: string;
+  /** Buying it (0: free). Paid videos are also rented, for `rentalCents` and DEMO_RENTAL_HOURS. */
   priceCents: number;
+  rentalCents?: number;
   visibility: 'public' | 'unlisted' | 'private';
   /** How many days before the seed anchor it was published. */
   ageDays: number;
@@ -109,6 +111,9 @@ export interface DemoVideoWithMedia extends DemoVideo {
   /** The clip's playable length, read from its manifest: what publishing its package sets anyway. */
   durationSeconds: number;
 }
+
+/** How long a demo rental lasts. */
+export const DEMO_RENTAL_HOURS = 48;
 
 // Currency is the schema default (USD) for every demo video.
 const DEMO_CATALOG: readonly DemoVideo[] = [
@@ -167,6 +172,7 @@ const DEMO_CATALOG: readonly DemoVideo[] = [
     tags: ['cooking', 'technique', 'masterclass'],
     language: 'en',
     priceCents: 499,
+    rentalCents: 199,
     visibility: 'public',
     ageDays: 56,
   },
@@ -201,6 +207,7 @@ const DEMO_CATALOG: readonly DemoVideo[] = [
     tags: ['fermentation', 'cooking', 'health'],
     language: 'en',
     priceCents: 299,
+    rentalCents: 149,
     visibility: 'public',
     ageDays: 33,
   },
@@ -326,6 +333,7 @@ const DEMO_CATALOG: readonly DemoVideo[] = [
     tags: ['sqlite', 'databases', 'tutorial'],
     language: 'en',
     priceCents: 999,
+    rentalCents: 399,
     visibility: 'public',
     ageDays: 38,
   },
@@ -337,6 +345,7 @@ const DEMO_CATALOG: readonly DemoVideo[] = [
     tags: ['music', 'mixing', 'audio'],
     language: 'en',
     priceCents: 799,
+    rentalCents: 299,
     visibility: 'public',
     ageDays: 29,
   },

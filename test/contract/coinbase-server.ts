@@ -13,6 +13,8 @@ import { type RecordedCall, randomId } from './fetch-server';
 export interface CoinbaseContractOptions {
   apiKey: string;
   webhookSecret: string;
+  /** Where a charge's hosted_url points (a local payment page); default Coinbase's commerce.coinbase.com. */
+  hostedPageUrl?: (code: string) => string;
 }
 
 type Obj = Record<string, any>;
@@ -70,7 +72,7 @@ export class CoinbaseContract {
       code,
       name: body.name,
       description: body.description,
-      hosted_url: `https://commerce.coinbase.com/charges/${code}`,
+      hosted_url: this.options.hostedPageUrl?.(code) ?? `https://commerce.coinbase.com/charges/${code}`,
       created_at: now.toISOString(),
       expires_at: new Date(now.getTime() + 3_600_000).toISOString(),
       pricing_type: 'fixed_price',

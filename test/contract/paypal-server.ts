@@ -20,6 +20,8 @@ export interface PaypalContractOptions {
   webhookId: string;
   /** The origin clients see (cert URLs and links point here). */
   origin: string;
+  /** Where an order's payer-action link points (a local approval page); default PayPal's sandbox checkoutnow. */
+  approvalPageUrl?: (orderId: string) => string;
 }
 
 type Obj = Record<string, any>;
@@ -33,6 +35,8 @@ export class PaypalContract {
   readonly captures = new Map<string, { capture: Obj; orderId: string }>();
   readonly tokensIssued: string[] = [];
   readonly transactions: Obj[] = [];
+  /** Where the buyer goes after approving or cancelling each order (the order resource does not show it). */
+  readonly experience = new Map<string, { returnUrl: string; cancelUrl: string }>();
   private readonly idempotency = new Map<string, { status: number; body: Obj }>();
   /** Fee PayPal keeps on the next captures, in cents. */
   captureFee = 59;
@@ -152,10 +156,15 @@ export class PaypalContract {
       payment_source: { paypal: {} },
       links: [
         { href: `${this.options.origin}/v2/checkout/orders/${id}`, rel: 'self', method: 'GET' },
-        { href: `https://www.sandbox.paypal.com/checkoutnow?token=${id}`, rel: 'payer-action', method: 'GET' },
+        {
+          href: this.options.approvalPageUrl?.(id) ?? `https://www.sandbox.paypal.com/checkoutnow?token=${id}`,
+          rel: 'payer-action',
+          method: 'GET',
+        },
       ],
     };
     this.orders.set(id, order);
+    this.experience.set(id, { returnUrl: context.return_url, cancelUrl: context.cancel_url });
     // return=minimal: id, status and links only.
     return Response.json({ id, status: order.status, links: order.links }, { status: 200 });
   }

@@ -17,6 +17,8 @@ import { parseStripeForm, type RecordedCall, randomId } from './fetch-server';
 export interface StripeContractOptions {
   secretKey: string;
   apiVersion: string;
+  /** Where a session's `url` points (a local hosted checkout page); default Stripe's own checkout.stripe.com. */
+  checkoutPageUrl?: (sessionId: string) => string;
 }
 
 type Obj = Record<string, any>;
@@ -144,18 +146,20 @@ export class StripeContract {
       subscription: null,
       success_url: params.success_url,
       cancel_url: params.cancel_url,
-      url: `https://checkout.stripe.com/c/pay/${id}`,
+      url: this.options.checkoutPageUrl?.(id) ?? `https://checkout.stripe.com/c/pay/${id}`,
       created: this.clock(),
       livemode: false,
       _intentMetadata: params.payment_intent_data?.metadata ?? params.subscription_data?.metadata ?? {},
+      // What the hosted checkout page shows; Stripe keeps it on the session's line items, not the session itself.
+      _productName: price.product_data.name,
     };
     this.sessions.set(id, session);
     return Response.json(this.publicSession(session));
   }
 
-  private publicSession(session: Obj): Obj {
-    const { _intentMetadata: _hidden, ...rest } = session;
-    return rest;
+  /** The session as the API shows it: without the fields this contract keeps for itself (`_…`). */
+  publicSession(session: Obj): Obj {
+    return Object.fromEntries(Object.entries(session).filter(([key]) => !key.startsWith('_')));
   }
 
   private expandSession(session: Obj, expand: Set<string>): Obj {

@@ -11,12 +11,12 @@ import {
   type PaymentRow,
   refundAuditStatement,
   setSubscriptionPrice,
-  setVideoPriceStatements,
   subscriptionPriceOf,
   videoPricesOf,
 } from '../../adapters/db/payments-repo';
 import { findUserById } from '../../adapters/db/users-repo';
 import { findVideo } from '../../adapters/db/videos-repo';
+import { setVideoPrices } from '../../app/payments/set-video-prices';
 import { canEdit, canView } from '../../domain/catalog';
 import { issuePlaybackToken, PLAYBACK_TOKEN_TTL_SECONDS } from '../../domain/payments/playback-token';
 import { roleAtLeast } from '../../domain/roles';
@@ -93,7 +93,9 @@ paymentRoutes.openapi(
     path: '/videos/{id}/prices',
     tags: ['Payments'],
     summary: 'Set or remove the purchase and rental prices of a video (its creator or an admin)',
-    description: 'A field left out is unchanged; `null` removes that price. A video without any price is free to play.',
+    description:
+      "A field left out is unchanged; `null` removes that price. A video without any price is free to play. The video's " +
+      '`priceCents` and `currency` (its catalog card) follow: the purchase price, else the rental price, else 0.',
     security: bearerOrKeySecurity,
     middleware: [requireAuth({ role: 'creator', scope: 'catalog:write' })] as const,
     request: {
@@ -113,8 +115,8 @@ paymentRoutes.openapi(
     const video = await findVideo(db, c.req.valid('param').id);
     if (!video || !canView(video, principal)) throw notFound('Video');
     if (!canEdit(video, principal)) throw forbidden('Only the creator of this video or an admin can price it');
-    const statements = setVideoPriceStatements(db, video.id, c.req.valid('json'), Date.now());
-    await db.batch(statements as [never, ...never[]]);
+    // The catalog card's price (videos.price_cents) follows in the same batch.
+    await setVideoPrices({ db, now: Date.now() }, video.id, c.req.valid('json'), video.currency);
     return c.json(await pricesView(db, video.id), 200);
   },
 );

@@ -249,10 +249,14 @@ async function start(): Promise<void> {
   });
 
   // Back from a provider's checkout: wait for the payment to settle, then say what happened.
-  const returned = signedIn ? await settlePaymentReturn() : { kind: 'none' as const };
+  const returned = signedIn
+    ? await settlePaymentReturn({ onWaiting: () => showInfo('Confirming your payment with the provider…') })
+    : { kind: 'none' as const };
   if (returned.kind === 'cancelled') showInfo('Checkout cancelled. Nothing was charged.');
-  else if (returned.kind === 'failed') showError(returned.message);
-  else if (returned.kind === 'pending') showInfo('Your payment is still being confirmed. This page plays the video once it is.');
+  else if (returned.kind === 'failed') {
+    byId('watch-info').hidden = true;
+    showError(returned.message);
+  } else if (returned.kind === 'pending') showInfo('Your payment is still being confirmed. This page plays the video once it is.');
   else if (returned.kind === 'paid') showInfo('Thank you! Enjoy the video.');
 
   const hlsBase = new URL(`/api/v1/videos/${encodeURIComponent(video.id)}/hls/`, window.location.origin);

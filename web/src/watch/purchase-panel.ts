@@ -102,11 +102,22 @@ export type PaymentReturn =
   | { kind: 'failed'; message: string }
   | { kind: 'pending' };
 
-const SETTLE_POLL_MS = 1000;
+// The provider's webhook is delivered before it sends the buyer back, and the payments queue applies it within
+// about a second: poll briskly at first, then back off.
+const SETTLE_POLL_MS = [300, 500, 800, 1000];
 const SETTLE_TIMEOUT_MS = 30_000;
 
-/** After a provider sends the buyer back: waits (bounded) until the payment is captured, failed or cancelled. */
-export async function settlePaymentReturn(): Promise<PaymentReturn> {
+const FAILED_MESSAGES: Record<string, string> = {
+  failed: 'The payment did not go through. Nothing was charged.',
+  refunded: 'This payment was refunded.',
+  disputed: 'This payment is disputed with your bank.',
+};
+
+/**
+ * After a provider sends the buyer back: waits (bounded) until the payment is captured, failed or cancelled.
+ * `onWaiting` is called once, when the payment is not settled at the first look (the page says so meanwhile).
+ */
+export async function settlePaymentReturn(options: { onWaiting?: () => void } = {}): Promise<PaymentReturn> {
   const params = new URLSearchParams(window.location.search);
   const paymentId = params.get('payment');
   if (!paymentId) return { kind: 'none' };
@@ -114,15 +125,18 @@ export async function settlePaymentReturn(): Promise<PaymentReturn> {
   window.history.replaceState(null, '', window.location.pathname);
   if (params.get('cancelled') === '1') return { kind: 'cancelled' };
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
-  while (Date.now() < deadline) {
+  for (let attempt = 0; Date.now() < deadline; attempt += 1) {
+    let state: string;
     try {
-      const payment = await apiRequest<{ state: string }>(`/payments/${encodeURIComponent(paymentId)}`);
-      if (payment.state === 'captured') return { kind: 'paid' };
-      if (payment.state === 'failed') return { kind: 'failed', message: 'The payment was declined. Nothing was charged.' };
+      state = (await apiRequest<{ state: string }>(`/payments/${encodeURIComponent(paymentId)}`)).state;
     } catch {
       return { kind: 'failed', message: 'This payment could not be found.' };
     }
-    await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+    if (state === 'captured') return { kind: 'paid' };
+    const failed = FAILED_MESSAGES[state];
+    if (failed) return { kind: 'failed', message: failed };
+    if (attempt === 0) options.onWaiting?.();
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS[Math.min(attempt, SETTLE_POLL_MS.length - 1)]));
   }
   return { kind: 'pending' };
 }
