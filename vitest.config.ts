@@ -10,6 +10,12 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     maxWorkers: 2,
-    projects: ['./vitest.unit.config.ts', './vitest.workers.config.ts', './vitest.tooling.config.ts', './vitest.e2e-flows.config.ts', './vitest.e2e.config.ts'],
+    projects: [
+      './vitest.unit.config.ts',
+      './vitest.workers.config.ts',
+      './vitest.tooling.config.ts',
+      './vitest.e2e-flows.config.ts',
+      './vitest.e2e.config.ts',
+    ],
   },
 });

@@ -26,6 +26,27 @@ async function prefill(key: string, rule: WindowRule, hits: number) {
   for (let i = 0; i < hits; i++) expect((await stub.take(rule)).allowed).toBe(true);
 }
 
+describe('password change', () => {
+  it('limits wrong current passwords per account: a stolen access token cannot guess the password behind it', async () => {
+    const user = await signUp('viewer');
+    const change = (currentPassword: string, address: string) =>
+      api('POST', '/api/v1/auth/password', {
+        token: user.accessToken,
+        body: { currentPassword, newPassword: 'a brand new passphrase 42' },
+        headers: from(address),
+      });
+    for (let i = 0; i < LOGIN_FAILURES.limit; i++) expect((await change(`guess ${i}`, `203.0.113.${20 + i}`)).status).toBe(401);
+    // From any address: the limit is the account's.
+    const locked = await change('one more guess', '198.51.100.99');
+    expect(locked.status).toBe(429);
+    expect(locked.body.error.code).toBe('rate_limited');
+    expect(Number(locked.headers.get('Retry-After'))).toBeGreaterThan(0);
+    // Even the right password waits out the window, and nothing changed.
+    expect((await change(user.password, '198.51.100.99')).status).toBe(429);
+    expect((await login(user.email, user.password, '198.51.100.5')).status).toBe(200);
+  });
+});
+
 describe('sign-in brute force', () => {
   it('refuses the sixth failure within 15 minutes with 429 and Retry-After, for that account and address only', async () => {
     const user = await signUp('viewer');

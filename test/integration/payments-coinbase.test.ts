@@ -2,6 +2,7 @@
 // (pending → confirmed), against the Coinbase contract server.
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { hmacSha256Hex } from '../../src/domain/payments/webhook-signatures';
 import type { Env } from '../../src/workers/env';
 import { runReconciliation } from '../../src/workers/payments/reconciliation';
 import { api, countRows, signUp, signUpAdmin } from './helpers';
@@ -17,6 +18,25 @@ afterEach(() => {
 const state = async (id: string) => (await dbAll<{ state: string }>('SELECT state FROM payments WHERE id = ?', id))[0]?.state;
 
 describe('Coinbase Commerce charges', () => {
+  it('rejects a correctly signed event created more than 5 minutes ago (a replayed capture) and grants nothing', async () => {
+    const buyer = await signUp('viewer');
+    const { videoId } = await pricedVideo();
+    const started = await api('POST', '/api/v1/checkout', {
+      token: buyer.accessToken,
+      body: { provider: 'coinbase', item: { kind: 'video_purchase', videoId } },
+    });
+    const confirmed = await coinbaseContract.webhook('charge:confirmed', coinbaseContract.confirm(started.body.providerRef));
+    const old = JSON.parse(confirmed.body) as { event: { created_at: string } };
+    old.event.created_at = new Date(Date.now() - 301_000).toISOString();
+    const body = JSON.stringify(old);
+    const signature = await hmacSha256Hex(env.COINBASE_WEBHOOK_SECRET as string, body);
+    const answer = await postWebhook('coinbase', body, { 'Content-Type': 'application/json', 'X-CC-Webhook-Signature': signature });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('stale_webhook');
+    expect(await state(started.body.id)).not.toBe('captured');
+    expect(await dbAll('SELECT id FROM entitlements WHERE payment_id = ?', started.body.id)).toEqual([]);
+  });
+
   it('charge → pending → confirmed grants, posts a zero-fee capture, and a replayed event is acknowledged only', async () => {
     const buyer = await signUp('viewer');
     const { videoId } = await pricedVideo();

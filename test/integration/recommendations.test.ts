@@ -112,6 +112,15 @@ describe('recommendations', () => {
     expect((await call('/api/v1/videos/vid_doesnotexist00/similar')).status).toBe(404);
     expect((await call(`/api/v1/videos/${privateJazz}/similar`)).status).toBe(404);
     expect((await call('/api/v1/recommendations?context=vid_doesnotexist00', { token: viewer.accessToken })).status).toBe(404);
+    // Another creator's public draft: the same 404 as a missing video, so its id confirms nothing.
+    const draft = await api('POST', '/api/v1/videos', {
+      token: alice.accessToken,
+      body: { title: 'Unfinished jazz', language: 'en', visibility: 'public' },
+    });
+    const missing = await call('/api/v1/recommendations?context=vid_doesnotexist00', { token: viewer.accessToken });
+    const hidden = await call(`/api/v1/recommendations?context=${draft.body.id}`, { token: viewer.accessToken });
+    expect(hidden.status).toBe(404);
+    expect(hidden.body.error.code).toBe(missing.body.error.code);
     const post = await api('POST', '/api/v1/interactions', { token: viewer.accessToken, body: { videoId: privateJazz, kind: 'like' } });
     expect(post.status).toBe(404);
     // The creator of the private video may see its neighbours.

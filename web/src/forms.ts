@@ -1,6 +1,7 @@
 // Submitting a form to the API: one request at a time (the submit button is disabled while pending), and the
 // API's error shown next to the form in a live region so screen readers announce it. Validation failures
 // (`details` is a list of `{ path, message }`) are also attached to the matching inputs.
+import { sameOriginPath } from '../../src/domain/redirects';
 import { ApiError } from './api';
 import type { ValidationIssue } from './api-types';
 import { el } from './dom';
@@ -95,7 +96,5 @@ export function field(data: FormData, name: string): string {
  * Only same-origin paths are followed, so a crafted link cannot bounce a fresh session to another site.
  */
 export function nextDestination(search = window.location.search): string {
-  const next = new URLSearchParams(search).get('next');
-  if (!next?.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
-  return next;
+  return sameOriginPath(new URLSearchParams(search).get('next'), window.location.origin);
 }

@@ -16,6 +16,7 @@ import {
   type PaymentProvider,
   ProviderError,
   type VerifiedWebhook,
+  WEBHOOK_TOLERANCE_SECONDS,
   WebhookRejected,
 } from './provider';
 
@@ -28,6 +29,8 @@ export interface CoinbaseOptions {
   apiUrl?: string;
   fetch?: FetchLike;
   timeoutMs?: number;
+  /** Clock for the webhook age check (tests move it). */
+  now?: () => number;
 }
 
 interface Charge {
@@ -135,7 +138,7 @@ export class CoinbaseProvider implements PaymentProvider {
     if (!(await verifyCoinbaseSignature(rawBody, signature, this.options.webhookSecret))) {
       throw new WebhookRejected('bad_signature', 'Coinbase signature invalid');
     }
-    let body: { event?: { id?: unknown; type?: unknown } };
+    let body: { event?: { id?: unknown; type?: unknown; created_at?: unknown } };
     try {
       body = JSON.parse(rawBody);
     } catch {
@@ -143,6 +146,13 @@ export class CoinbaseProvider implements PaymentProvider {
     }
     if (typeof body.event?.id !== 'string' || typeof body.event.type !== 'string')
       throw new WebhookRejected('malformed', 'No event id or type');
+    // Coinbase signs the body but puts no timestamp in the signature: the event's own created_at (inside the signed
+    // body) is the age check, with Stripe's tolerance, so a captured webhook cannot be replayed later.
+    const createdAt = typeof body.event.created_at === 'string' ? Date.parse(body.event.created_at) : Number.NaN;
+    if (!Number.isFinite(createdAt)) throw new WebhookRejected('malformed', 'No event created_at');
+    if (Math.abs((this.options.now ?? Date.now)() - createdAt) > WEBHOOK_TOLERANCE_SECONDS * 1000) {
+      throw new WebhookRejected('stale', `Coinbase event created more than ${WEBHOOK_TOLERANCE_SECONDS} s from now`);
+    }
     return { providerEventId: body.event.id, type: body.event.type };
   }
 

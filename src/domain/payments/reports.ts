@@ -69,13 +69,3 @@ export function creatorView(row: RevenueRow): Omit<RevenueRow, 'fees' | 'platfor
   const { fees: _fees, platformRevenue: _platform, platformNet: _net, ...own } = row;
   return own;
 }
-
-/** RFC 4180 CSV: quote fields holding a comma, quote or line break; CRLF line ends. */
-export function toCsv(columns: readonly string[], rows: readonly Record<string, unknown>[]): string {
-  const field = (value: unknown) => {
-    const text = value === null || value === undefined ? '' : String(value);
-    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  };
-  const lines = [columns.join(','), ...rows.map((row) => columns.map((column) => field(row[column])).join(','))];
-  return `${lines.join('\r\n')}\r\n`;
-}

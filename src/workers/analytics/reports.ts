@@ -1,6 +1,8 @@
 // Turns summed rollup rows into the report shapes of the analytics API (shared by the JSON routes and export).
+
 import type { AggregatedRow } from '../../adapters/db/analytics-queries';
 import { toRollup } from '../../adapters/db/analytics-queries';
+import { toCsv } from '../../domain/csv';
 import { offloadRatio } from '../../domain/quality/connection';
 import { percentileFromHistogram, RTT_HISTOGRAM_EDGES_MS, rollupMetrics } from '../../domain/quality/rollup';
 
@@ -109,15 +111,8 @@ export function minuteRow(row: AggregatedRow & { minute: number }) {
   };
 }
 
-/** RFC 4180 CSV: quote a field when it holds a comma, quote or line break; double inner quotes. */
-export function toCsv(rows: Record<string, unknown>[]): string {
+/** The rows as CSV with their keys as the header (domain/csv.ts: quoted, guarded against formula injection). */
+export function rowsToCsv(rows: Record<string, unknown>[]): string {
   if (rows.length === 0) return '';
-  const headers = Object.keys(rows[0] as object);
-  const field = (value: unknown) => {
-    const text = value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
-    // A leading =, +, - or @ makes spreadsheets evaluate the cell (CSV injection, OWASP): prefix a quote.
-    const safe = /^[=+\-@\t\r]/.test(text) && !/^-?\d/.test(text) ? `'${text}` : text;
-    return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-  };
-  return `${[headers.join(','), ...rows.map((row) => headers.map((h) => field(row[h])).join(','))].join('\r\n')}\r\n`;
+  return toCsv(Object.keys(rows[0] as object), rows);
 }

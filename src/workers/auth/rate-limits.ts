@@ -35,14 +35,14 @@ function tooMany(decision: RateDecision, message: string): ApiError {
   );
 }
 
-/** Sign-in failures of one account from one address. */
-export function loginThrottle(c: AppContext, email: string) {
-  const stub = limiter(c, `login:${email.trim().toLowerCase()}:${clientAddress(c) ?? 'unknown'}`);
+/** Failures counted under `key` (LOGIN_FAILURES: five per 15 minutes), refused with `message` past the limit. */
+function failureThrottle(c: AppContext, key: string, message: string) {
+  const stub = limiter(c, key);
   return {
-    /** Refuses the attempt outright once the account has failed too often from this address. */
+    /** Refuses the attempt outright once there were too many failures. */
     async ensureAllowed(): Promise<RateDecision> {
       const decision = await stub.check(LOGIN_FAILURES);
-      if (!decision.allowed) throw tooMany(decision, 'Too many failed sign-in attempts; try again later');
+      if (!decision.allowed) throw tooMany(decision, message);
       return decision;
     },
     async failed(): Promise<void> {
@@ -52,6 +52,23 @@ export function loginThrottle(c: AppContext, email: string) {
       if (previous.hits > 0) await stub.clear();
     },
   };
+}
+
+/** Sign-in failures of one account from one address. */
+export function loginThrottle(c: AppContext, email: string) {
+  return failureThrottle(
+    c,
+    `login:${email.trim().toLowerCase()}:${clientAddress(c) ?? 'unknown'}`,
+    'Too many failed sign-in attempts; try again later',
+  );
+}
+
+/**
+ * Wrong current passwords on a password change, per account: whoever holds a stolen access token must not be able
+ * to guess the password behind it (and so take over the account for good) at request speed.
+ */
+export function passwordChangeThrottle(c: AppContext, userId: string) {
+  return failureThrottle(c, `password-change:${userId}`, 'Too many wrong current passwords; try again later');
 }
 
 async function perAddress(c: AppContext, action: string, rule: WindowRule, message: string): Promise<void> {

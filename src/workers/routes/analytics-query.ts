@@ -20,7 +20,7 @@ import type { peerSessions } from '../../adapters/db/analytics-schema';
 import { openDatabase } from '../../adapters/db/client';
 import { toPage } from '../../domain/pagination';
 import { CANDIDATE_TYPES } from '../../domain/quality/types';
-import { breakdownRow, metricValue, minuteRow, summaryReport, TIMESERIES_METRICS, toCsv } from '../analytics/reports';
+import { breakdownRow, metricValue, minuteRow, rowsToCsv, summaryReport, TIMESERIES_METRICS } from '../analytics/reports';
 import { keysetFromCursor } from '../cursor';
 import type { AppEnv } from '../env';
 import { badRequest, notFound } from '../errors';
@@ -404,7 +404,7 @@ analyticsQueryRoutes.openapi(
       }
     }
     const name = `vibestream-${query.report}-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}`;
-    const body = query.format === 'csv' ? toCsv(rows) : JSON.stringify(json);
+    const body = query.format === 'csv' ? rowsToCsv(rows) : JSON.stringify(json);
     return new Response(body, {
       headers: {
         'Content-Type': query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json',

@@ -13,7 +13,7 @@ import { createEvent } from '../../domain/events';
 import { sha256Hex } from '../../domain/hash';
 import { newId } from '../../domain/ids';
 import { burnPasswordCheck, hashPassword, needsRehash, verifyPassword } from '../../domain/password';
-import { limitRefreshes, limitSignups, loginThrottle } from '../auth/rate-limits';
+import { limitRefreshes, limitSignups, loginThrottle, passwordChangeThrottle } from '../auth/rate-limits';
 import { prepareSession } from '../auth/sessions';
 import { ApiError, conflict, notFound, unauthorized } from '../errors';
 import { queuesOf } from '../events/queues';
@@ -164,14 +164,20 @@ authRoutes.openapi(
     security: bearerSecurity,
     middleware: [requireAuth({ scope: null })] as const,
     request: { body: jsonBody(ChangePasswordBody) },
-    responses: { 204: { description: 'Password changed' }, ...errorResponses(400, 401, 403, 413) },
+    responses: { 204: { description: 'Password changed' }, ...errorResponses(400, 401, 403, 413, 429) },
   }),
   async (c) => {
     const { currentPassword, newPassword } = c.req.valid('json');
     const db = openDatabase(c.env.DB);
     const user = await findUserById(db, principalOf(c).userId);
     if (!user) throw unauthorized('Account no longer exists', 'invalid');
-    if (!(await verifyPassword(currentPassword, user.passwordHash))) throw invalidCredentials();
+    const throttle = passwordChangeThrottle(c, user.id);
+    const previous = await throttle.ensureAllowed();
+    if (!(await verifyPassword(currentPassword, user.passwordHash))) {
+      await throttle.failed();
+      throw invalidCredentials();
+    }
+    await throttle.succeeded(previous);
     const now = Date.now();
     await db.batch([
       setUserPasswordStatement(db, user.id, await hashPassword(newPassword), now),

@@ -230,7 +230,7 @@ recommendationRoutes.openapi(
     // trending, the viewer's precomputed candidates and, with a context, its own neighbours; all with their facts.
     const [contextRows, history, regional, global, precomputed, contextNeighbours] = await db.batch([
       db
-        .select({ id: videos.id, title: videos.title, creatorId: videos.creatorId, visibility: videos.visibility })
+        .select({ id: videos.id, title: videos.title, creatorId: videos.creatorId, visibility: videos.visibility, status: videos.status })
         .from(videos)
         .where(eq(videos.id, context ?? ''))
         .limit(1),
@@ -243,6 +243,7 @@ recommendationRoutes.openapi(
       ]),
     ]);
     const contextVideo = contextRows[0];
+    // With its status, so another creator's draft answers 404 like a missing video and its id confirms nothing.
     if (context && (!contextVideo || !canView(contextVideo, principal))) throw notFound('Video');
 
     const titles = new Map<string, string>(contextVideo ? [[contextVideo.id, contextVideo.title]] : []);

@@ -3,7 +3,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { openDatabase } from '../../adapters/db/client';
 import { findReconciliationReport, listReconciliationReports, revenueAggregates } from '../../adapters/db/payments-repo';
-import { creatorView, foldRevenue, GROUP_BY, toCsv } from '../../domain/payments/reports';
+import { toCsv } from '../../domain/csv';
+import { creatorView, foldRevenue, GROUP_BY } from '../../domain/payments/reports';
 import { roleAtLeast } from '../../domain/roles';
 import { ApiError, notFound } from '../errors';
 import { principalOf, requireAuth } from '../middleware/auth';

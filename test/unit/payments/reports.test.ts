@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { creatorView, foldRevenue, toCsv } from '../../../src/domain/payments/reports';
+import { toCsv } from '../../../src/domain/csv';
+import { creatorView, foldRevenue } from '../../../src/domain/payments/reports';
 
 describe('revenue reports', () => {
   it('folds ledger sums into rows whose parts add up', () => {
