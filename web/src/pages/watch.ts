@@ -269,6 +269,8 @@ async function start(): Promise<void> {
     mountPurchasePanel(offer, { videoId: video.id, title: video.title, prices: prices ?? { purchase: null, rental: null }, signedIn });
     offer.hidden = false;
     playerElement.controls = false;
+    // Nothing is delivered or shared before the video is bought: no delivery stats, no sharing settings.
+    for (const panel of document.querySelectorAll<HTMLElement>('.watch__delivery, .watch__sharing')) panel.hidden = true;
     return;
   }
   if (video.storyboard && video.durationSeconds) {
