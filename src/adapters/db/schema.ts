@@ -1,7 +1,9 @@
 // D1 schema, the single source of truth for tables. `npm run db:generate` turns changes here into a SQL
 // migration in migrations/ (drizzle-kit), which wrangler applies locally, in tests and in production.
 // Every timestamp is epoch milliseconds (INTEGER) so rows sort and compare without parsing.
+
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import type { StoryboardLayout } from '../../domain/packaging/manifest';
 import type { Role } from '../../domain/roles';
 
 export const users = sqliteTable(
@@ -68,15 +70,7 @@ export const apiKeys = sqliteTable(
 );
 
 /** The storyboard sprite's layout, as the manifest gives it, without its digest. */
-export interface VideoStoryboard {
-  path: string;
-  columns: number;
-  rows: number;
-  tiles: number;
-  tileWidth: number;
-  tileHeight: number;
-  intervalSeconds: number;
-}
+export type VideoStoryboard = StoryboardLayout;
 
 export const videos = sqliteTable(
   'videos',

@@ -54,6 +54,9 @@ export interface StoryboardDigest extends FileDigest {
   intervalSeconds: number;
 }
 
+/** Where the sprite is and how it is laid out, without its digest: what the catalog and the player need. */
+export type StoryboardLayout = Omit<StoryboardDigest, 'bytes' | 'sha256'>;
+
 export interface IntegrityManifest {
   version: typeof MANIFEST_VERSION;
   videoId?: string;
@@ -123,7 +126,7 @@ export async function verifyManifest(
 export interface PackageFacts {
   durationSeconds: number;
   posterPath: string | null;
-  storyboard: Omit<StoryboardDigest, 'bytes' | 'sha256'> | null;
+  storyboard: StoryboardLayout | null;
 }
 
 export function packageFacts(manifest: IntegrityManifest): PackageFacts {

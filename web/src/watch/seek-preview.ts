@@ -1,18 +1,12 @@
 // Seek previews from the package's storyboard sprite (domain/packaging/storyboard.ts): a thin scrub bar under the
 // player; pointing at it shows the frame at that moment, clicking seeks there. The player's native controls
 // cannot show thumbnails, and one sprite request serves the whole video.
+import type { StoryboardLayout } from '../../../src/domain/packaging/manifest';
 import { el } from '../dom';
 import { formatDuration } from '../format';
 
-export interface StoryboardInfo {
-  url: string;
-  columns: number;
-  rows: number;
-  tiles: number;
-  tileWidth: number;
-  tileHeight: number;
-  intervalSeconds: number;
-}
+/** The video's storyboard as the API describes it (layout plus where to fetch the sprite). */
+export type StoryboardInfo = StoryboardLayout & { url: string };
 
 /** Tile of the sprite showing `seconds` (the last tile holds to the end). */
 export function tileAt(storyboard: StoryboardInfo, seconds: number): { x: number; y: number } {
