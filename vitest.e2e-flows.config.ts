@@ -1,5 +1,4 @@
 import { defineConfig } from 'vitest/config';
-import { TIMING_SENSITIVE_E2E } from './vitest.e2e.config';
 
 // The other browser flows (pages, catalog, upload and packaging, studio, watch-page states, payments): two files
 // at a time, sharing one `wrangler dev` and one Chromium from their own global setup. They share no port or
@@ -8,7 +7,8 @@ export default defineConfig({
   test: {
     name: 'e2e-flows',
     include: ['test/e2e/**/*.test.ts'],
-    exclude: TIMING_SENSITIVE_E2E,
+    // The timing-sensitive flows, run alone by vitest.e2e.config.ts.
+    exclude: ['test/e2e/watch.test.ts', 'test/e2e/room.test.ts'],
     environment: 'node',
     globalSetup: ['test/e2e/global-setup.ts'],
     fileParallelism: true,

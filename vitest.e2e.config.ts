@@ -4,12 +4,11 @@ import { defineConfig } from 'vitest/config';
 // rooms (WebRTC round trips) — against the real stack: the built web app and the Worker in one `wrangler dev`
 // (started once by the global setup), driven by headless Chromium. Files run one after another, on a machine the
 // other projects have finished with (vitest.config.ts), so CPU contention from other tests never causes a stall.
-export const TIMING_SENSITIVE_E2E = ['test/e2e/watch.test.ts', 'test/e2e/room.test.ts'];
-
 export default defineConfig({
   test: {
     name: 'e2e',
-    include: TIMING_SENSITIVE_E2E,
+    // Excluded from vitest.e2e-flows.config.ts.
+    include: ['test/e2e/watch.test.ts', 'test/e2e/room.test.ts'],
     environment: 'node',
     globalSetup: ['test/e2e/global-setup.ts'],
     fileParallelism: false,
