@@ -35,10 +35,11 @@ beforeAll(async () => {
   browser = connected;
   creator = seller;
   viewer = plain;
-  [published, draft] = await Promise.all([
-    createVideo(baseUrl, creator.accessToken, { title: 'Harbour at Dawn', visibility: 'public', tags: ['sea'] }),
-    createVideo(baseUrl, creator.accessToken, { title: 'Unfinished Draft', visibility: 'private' }, false),
-  ]);
+  // One after the other, a moment apart: the studio lists newest first, and two drafts made in the
+  // same millisecond would sort by their random ids.
+  published = await createVideo(baseUrl, creator.accessToken, { title: 'Harbour at Dawn', visibility: 'public', tags: ['sea'] });
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  draft = await createVideo(baseUrl, creator.accessToken, { title: 'Unfinished Draft', visibility: 'private' }, false);
   // One view, recorded through the API and folded in by the queue consumer.
   await apiCall('/interactions', viewer.accessToken, { method: 'POST', body: { videoId: published.id, kind: 'view', watchFraction: 0.5 } });
   await vi.waitFor(
