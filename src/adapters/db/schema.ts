@@ -20,6 +20,9 @@ export const users = sqliteTable(
     updatedAt: integer('updated_at').notNull(),
     // A disabled user cannot log in, refresh or use API keys; access tokens already issued expire on their own.
     disabledAt: integer('disabled_at'),
+    // Bumped by disabling, a password or role change and sign-out everywhere. Access tokens carry the value
+    // they were issued under and stop working once it moves.
+    tokenVersion: integer('token_version').notNull().default(0),
   },
   (t) => [uniqueIndex('users_email_unique').on(t.email), index('users_role_created').on(t.role, t.createdAt)],
 );
@@ -97,6 +100,9 @@ export const videos = sqliteTable(
     storyboard: text('storyboard', { mode: 'json' }).$type<VideoStoryboard>(),
     // Why the video is `failed` (shown to its creator in the studio); null otherwise.
     statusReason: text('status_reason'),
+    // How the package's segments are stored: 'aes-128' (HLS AES-128, key in video_keys) for paid and private
+    // videos, 'none' for free public ones. Set at publish from the manifest.
+    contentEncryption: text('content_encryption').$type<'none' | 'aes-128'>().notNull().default('none'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
@@ -207,7 +213,9 @@ export const eventOutbox = sqliteTable(
 );
 export * from './alerts-schema';
 export * from './analytics-schema';
+export * from './content-keys-schema';
 export * from './ipfs-schema';
 export * from './payments-schema';
 export * from './recommendations-schema';
+export * from './rooms-schema';
 export * from './upload-schema';
