@@ -54,6 +54,7 @@ function getColumns() {
     posterPath: videos.posterPath,
     storyboard: videos.storyboard,
     statusReason: videos.statusReason,
+    contentEncryption: videos.contentEncryption,
     createdAt: videos.createdAt,
     updatedAt: videos.updatedAt,
   };

@@ -49,6 +49,7 @@ authRoutes.openapi(
       createdAt: now,
       updatedAt: now,
       disabledAt: null,
+      tokenVersion: 0,
     };
     const session = await prepareSession(db, c.get('config'), user, undefined, now);
     const event = createEvent('user.signed_up', { userId: user.id, role: user.role }, user.id, now);

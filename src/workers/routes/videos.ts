@@ -148,6 +148,7 @@ videoRoutes.openapi(
       posterPath: null,
       storyboard: null,
       statusReason: null,
+      contentEncryption: 'none',
       createdAt: now,
       updatedAt: now,
     };
