@@ -1,4 +1,5 @@
-// The edge's entitlement check for paid videos' files (GET /api/v1/videos/{id}/hls/{path}). A video is paid
+// The edge's entitlement check for paid videos' files (GET /api/v1/videos/{id}/hls/{path}); the decision itself is
+// app/playback/check-playback-access.ts, shared with the swarm tracker's upgrade. A video is paid
 // when it has a price (video_prices). Its creator and admins always pass; everyone else needs a playback token
 // for this video (POST /api/v1/videos/{id}/playback-token, issued only with an entitlement), sent as
 // `Authorization: Bearer <token>` or `?pt=<token>`. Free videos stay open. The check runs before the edge cache
@@ -15,10 +16,8 @@
 // switching rendition or renewing the token all fail at once.
 import type { Context } from 'hono';
 import { openDatabase } from '../adapters/db/client';
-import { activeEntitlement, isPaidVideo } from '../adapters/db/payments-repo';
-import { findUserById } from '../adapters/db/users-repo';
-import { isPlaybackTokenShaped, type PlaybackClaims, verifyPlaybackToken } from '../domain/payments/playback-token';
-import { roleAtLeast } from '../domain/roles';
+import { checkPlaybackAccess, type PlaybackRefusal } from '../app/playback/check-playback-access';
+import { isPlaybackTokenShaped } from '../domain/payments/playback-token';
 import type { AppEnv } from './env';
 import { ApiError, notFound } from './errors';
 
@@ -36,6 +35,42 @@ export function carriesPlaybackBearer(c: Context<AppEnv>): boolean {
   return bearer !== null && isPlaybackTokenShaped(bearer);
 }
 
+/** The playback token a request carries: `Authorization: Bearer <token>` or `?pt=<token>`. */
+export function playbackTokenOf(c: Context<AppEnv>): string | null {
+  const bearer = bearerOf(c.req.header('Authorization'));
+  return (bearer && isPlaybackTokenShaped(bearer) ? bearer : null) ?? c.req.query('pt') ?? null;
+}
+
+/** The signed-in caller as the playback check sees it (API keys act for their owner). */
+export function playbackViewerOf(c: Context<AppEnv>) {
+  const principal = c.get('principal');
+  return principal && (principal.kind === 'user' || principal.kind === 'apiKey')
+    ? { userId: principal.userId, role: principal.role }
+    : null;
+}
+
+/** The API error a refused playback check answers with; `resource` names what a stranger is told is missing. */
+export function playbackRefusalError(reason: PlaybackRefusal, resource: string): ApiError {
+  switch (reason) {
+    case 'not_found':
+      return notFound(resource);
+    case 'token_required':
+      return new ApiError(
+        401,
+        'playback_token_required',
+        'This video is paid: get a playback token from POST /api/v1/videos/{id}/playback-token',
+      );
+    case 'token_expired':
+      return new ApiError(401, 'playback_token_expired', 'Playback token expired or invalid');
+    case 'token_invalid':
+      return new ApiError(401, 'playback_token_invalid', 'Playback token expired or invalid');
+    case 'token_mismatch':
+      return new ApiError(403, 'playback_token_mismatch', 'This playback token is for another video');
+    case 'entitlement_revoked':
+      return new ApiError(403, 'entitlement_revoked', 'The purchase, rental or subscription behind this playback token has ended');
+  }
+}
+
 /** What the file route needs to know after the check: the token to write into served playlists, if any. */
 export interface PlaybackAccess {
   token: string | null;
@@ -43,21 +78,9 @@ export interface PlaybackAccess {
 
 const isPlaylist = (path: string) => path.endsWith('.m3u8');
 
-/** Whether what the token was issued for still holds (see the top of this file for why playlists only). */
-async function stillEntitled(c: Context<AppEnv>, claims: PlaybackClaims, video: { id: string; creatorId: string }): Promise<boolean> {
-  const db = openDatabase(c.env.DB);
-  if (claims.editor) {
-    if (claims.userId === video.creatorId) return true;
-    const user = await findUserById(db, claims.userId);
-    return user !== undefined && roleAtLeast(user.role, 'admin');
-  }
-  return (await activeEntitlement(db, claims.userId, video, Date.now())) !== undefined;
-}
-
 /**
- * `restricted`: the video is private or not yet published, so only its creator and admins may play it. They
- * usually do so with an editor playback token (POST /videos/{id}/playback-token), because a media element cannot
- * send their credentials with every segment request; anyone else is answered 404, as if the video did not exist.
+ * `restricted`: the video is private or not yet published, so only its creator and admins may play it; anyone
+ * else is answered 404, as if the video did not exist. Only playlists re-check the entitlement (top of file).
  */
 export async function requirePlaybackAccess(
   c: Context<AppEnv>,
@@ -65,35 +88,16 @@ export async function requirePlaybackAccess(
   path = '',
   options: { restricted?: boolean } = {},
 ): Promise<PlaybackAccess> {
-  const principal = c.get('principal');
-  if (principal && (principal.kind === 'user' || principal.kind === 'apiKey')) {
-    if (principal.userId === video.creatorId || roleAtLeast(principal.role, 'admin')) return { token: null };
-  }
-  const restricted = options.restricted === true;
-  if (!restricted && !(await isPaidVideo(openDatabase(c.env.DB), video.id))) return { token: null };
-  const bearer = bearerOf(c.req.header('Authorization'));
-  const token = (bearer && isPlaybackTokenShaped(bearer) ? bearer : null) ?? c.req.query('pt') ?? null;
-  if (!token) {
-    if (restricted) throw notFound('File');
-    throw new ApiError(
-      401,
-      'playback_token_required',
-      'This video is paid: get a playback token from POST /api/v1/videos/{id}/playback-token',
-    );
-  }
-  const result = await verifyPlaybackToken(token, c.get('config').jwtSecret);
-  if (!result.ok) {
-    throw new ApiError(
-      401,
-      result.reason === 'expired' ? 'playback_token_expired' : 'playback_token_invalid',
-      'Playback token expired or invalid',
-    );
-  }
-  if (result.claims.videoId !== video.id) throw new ApiError(403, 'playback_token_mismatch', 'This playback token is for another video');
-  // A buyer's token never opens a private or unpublished video; an editor's does while its holder still may edit.
-  if (restricted && !(result.claims.editor && (await stillEntitled(c, result.claims, video)))) throw notFound('File');
-  if (isPlaylist(path) && !(await stillEntitled(c, result.claims, video))) {
-    throw new ApiError(403, 'entitlement_revoked', 'The purchase, rental or subscription behind this playback token has ended');
-  }
-  return { token };
+  const result = await checkPlaybackAccess(
+    { db: openDatabase(c.env.DB), jwtSecret: c.get('config').jwtSecret, now: Date.now() },
+    {
+      video,
+      viewer: playbackViewerOf(c),
+      token: playbackTokenOf(c),
+      restricted: options.restricted === true,
+      recheckEntitlement: isPlaylist(path),
+    },
+  );
+  if (!result.ok) throw playbackRefusalError(result.reason, 'File');
+  return { token: result.token };
 }
