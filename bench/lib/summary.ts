@@ -24,7 +24,7 @@ export interface SummaryRow {
 export const SUMMARY_PATH = join(import.meta.dirname, '..', 'summary.json');
 const SUMMARY_TITLE = 'Summary';
 /** Row order in the table: the order of the suite. */
-const ORDER = ['ingest', 'cpu', 'queries', 'dashboard', 'p2p', 'tracker', 'rooms', 'recs', 'ipfs', 'packaging', 'bundle', 'load'];
+const ORDER = ['ingest', 'cpu', 'queries', 'dashboard', 'p2p', 'tracker', 'swarm', 'rooms', 'recs', 'ipfs', 'packaging', 'bundle', 'load'];
 
 async function readRows(path: string): Promise<SummaryRow[]> {
   if (!existsSync(path)) return [];
