@@ -17,6 +17,8 @@ export type TokenKind = keyof typeof AUDIENCES;
 export interface AccessClaims {
   userId: string;
   role: Role;
+  /** The account's token version when the token was issued; absent (tokens from before versions) reads as 0. */
+  tokenVersion?: number;
 }
 /** Lets its holder join one call room as one peer id. */
 export interface RoomClaims {
@@ -65,6 +67,24 @@ export async function verifyToken<K extends TokenKind>(kind: K, token: string, s
     const name = error instanceof Error ? error.name : '';
     return { ok: false, reason: name === 'JwtTokenExpired' ? 'expired' : 'invalid' };
   }
+}
+
+/** What an access token is checked against on every request: the account's current row. */
+export interface AccountStanding {
+  tokenVersion: number;
+  disabled: boolean;
+}
+
+export type AccessTokenStanding = 'current' | 'revoked' | 'disabled' | 'deleted';
+
+/**
+ * Whether a signature-valid access token still speaks for its account. Disabling, a password or role change and
+ * sign-out everywhere bump the account's version, so a token issued before any of them is refused.
+ */
+export function accessTokenStanding(claims: Pick<AccessClaims, 'tokenVersion'>, account: AccountStanding | null): AccessTokenStanding {
+  if (!account) return 'deleted';
+  if (account.disabled) return 'disabled';
+  return (claims.tokenVersion ?? 0) === account.tokenVersion ? 'current' : 'revoked';
 }
 
 /** The audience a JWT claims, read without verifying (only to pick which verification applies). */

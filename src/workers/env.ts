@@ -28,6 +28,7 @@ export interface Env {
   ACCESS_TOKEN_TTL_SECONDS: string;
   REFRESH_TOKEN_TTL_SECONDS: string;
   MAX_BODY_BYTES: string;
+  ACCOUNT_CHECK_CACHE_MS?: string;
   LOG_LEVEL?: string;
   // Analytics Engine SQL API root (default https://api.cloudflare.com/client/v4); tests point it at a local server.
   AE_SQL_API_URL?: string;

@@ -168,7 +168,7 @@ describe('refresh tokens', () => {
       token: user.accessToken,
       body: { currentPassword: user.password, newPassword: 'a brand new passphrase' },
     });
-    expect(change.status).toBe(204);
+    expect(change.status).toBe(200);
     expect((await api('POST', '/api/v1/auth/refresh', { body: { refreshToken: user.refreshToken } })).status).toBe(401);
     expect((await api('POST', '/api/v1/auth/login', { body: { email: user.email, password: user.password } })).status).toBe(401);
     expect((await api('POST', '/api/v1/auth/login', { body: { email: user.email, password: 'a brand new passphrase' } })).status).toBe(200);

@@ -48,6 +48,7 @@ const MATRIX: Record<string, string> = {
   'GET /api/v1/ice-servers':                                     'ok   ok     ok   ok    ok    ok      ok     401     401',
   // Signed-in people only: API keys cannot manage keys, change passwords, buy, or mint room tokens.
   'POST /api/v1/auth/password':                                  '401  ok     ok   ok    ok    403     403    401     401',
+  'POST /api/v1/auth/logout-all':                                '401  ok     ok   ok    ok    403     403    401     401',
   'GET /api/v1/api-keys':                                        '401  ok     ok   ok    ok    403     403    401     401',
   'POST /api/v1/api-keys':                                       '401  ok     ok   ok    ok    403     403    401     401',
   'DELETE /api/v1/api-keys/{id}':                                '401  404    ok   404   404   403     403    401     401',
@@ -192,6 +193,19 @@ async function callFor(op: FuzzOperation, who: Column, fx: Fixtures): Promise<Ca
     case 'DELETE /api/v1/api-keys/{id}': {
       const key = await api('POST', '/api/v1/api-keys', { token: fx.own.accessToken, body: { name: 'victim', scopes: ['catalog:read'] } });
       return { path: fill({ id: key.body.id }) };
+    }
+    case 'POST /api/v1/auth/logout-all': {
+      // It ends every session of its caller: a person's column signs out a stand-in of the same kind, so the
+      // fixture accounts keep working for the rows after it.
+      const standIn =
+        who === 'admin'
+          ? await signUpAdmin()
+          : who === 'viewer'
+            ? await signUp('viewer')
+            : who === 'own' || who === 'other'
+              ? await signUp('creator')
+              : null;
+      return { path: op.path, headers: standIn ? { Authorization: `Bearer ${standIn.accessToken}` } : undefined };
     }
     case 'DELETE /api/v1/videos/{id}':
       return { path: videoPath(await newVideo(fx)) };

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Role } from '../../domain/roles';
 import type { Database } from './client';
 import { users } from './schema';
@@ -49,4 +49,22 @@ export function setUserRoleStatement(db: Database, userId: string, role: Role, n
 
 export function setUserPasswordStatement(db: Database, userId: string, passwordHash: string, now: number) {
   return db.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, userId));
+}
+
+/** The two columns every access token is checked against (see domain/auth-tokens accessTokenStanding). */
+export async function findAccountStanding(db: Database, userId: string): Promise<{ tokenVersion: number; disabled: boolean } | null> {
+  const row = await db
+    .select({ tokenVersion: users.tokenVersion, disabledAt: users.disabledAt })
+    .from(users)
+    .where(eq(users.id, userId))
+    .get();
+  return row ? { tokenVersion: row.tokenVersion, disabled: row.disabledAt !== null } : null;
+}
+
+/** Moves the account's token version on, so every access token issued before stops working. */
+export function bumpTokenVersionStatement(db: Database, userId: string, now: number) {
+  return db
+    .update(users)
+    .set({ tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: now })
+    .where(eq(users.id, userId));
 }

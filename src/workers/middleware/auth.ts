@@ -6,7 +6,10 @@
 import type { MiddlewareHandler } from 'hono';
 import { findApiKeyWithOwner, touchApiKeyStatement } from '../../adapters/db/api-keys-repo';
 import { openDatabase } from '../../adapters/db/client';
+import { accountStandingCache } from '../../app/accounts/account-standing-cache';
+import { checkAccessToken } from '../../app/accounts/check-access-token';
 import {
+  type AccessTokenStanding,
   AUDIENCES,
   audienceOf,
   type IngestClaims,
@@ -60,6 +63,20 @@ async function principalFromApiKey(c: Parameters<MiddlewareHandler<AppEnv>>[0], 
   };
 }
 
+const REVOKED_MESSAGES: Record<Exclude<AccessTokenStanding, 'current'>, string> = {
+  revoked: 'This access token was revoked (password or role change, or sign-out everywhere); refresh or sign in again',
+  disabled: 'This account is disabled',
+  deleted: 'This account no longer exists',
+};
+
+// `token_revoked` tells a client that refreshing may still work (its own device after a password change) or
+// that it has to sign in again; either way the old token is never worth retrying.
+function tokenRevoked(standing: Exclude<AccessTokenStanding, 'current'>): ApiError {
+  return new ApiError(401, 'token_revoked', REVOKED_MESSAGES[standing], undefined, {
+    'WWW-Authenticate': 'Bearer realm="vibestream", error="invalid_token"',
+  });
+}
+
 export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   const presented = presentedCredential(c.req.header('Authorization'), c.req.header('X-API-Key'));
   if (presented === null) {
@@ -87,6 +104,16 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
       ? unauthorized('Access token expired; refresh it', 'expired')
       : unauthorized('Invalid access token', 'invalid');
   }
+  const standing = await checkAccessToken(
+    {
+      db: openDatabase(c.env.DB),
+      cache: accountStandingCache,
+      cacheTtlMs: c.get('config').accountCheckCacheMs,
+      nowMs: Date.now(),
+    },
+    result.claims,
+  );
+  if (standing !== 'current') throw tokenRevoked(standing);
   c.set('principal', { kind: 'user', userId: result.claims.userId, role: result.claims.role });
   return next();
 };

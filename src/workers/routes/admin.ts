@@ -5,11 +5,12 @@ import { and, desc, eq, type SQL } from 'drizzle-orm';
 import { openDatabase } from '../../adapters/db/client';
 import { findDeadLetter, listDeadLetters, markDeadLetterReplayed } from '../../adapters/db/events-repo';
 import { beforeKeyset } from '../../adapters/db/keyset';
-import { revokeAllForUserStatement } from '../../adapters/db/refresh-tokens-repo';
 import { auditLog, users } from '../../adapters/db/schema';
 import { findUserById, toPublicUser } from '../../adapters/db/users-repo';
 import { outboxStatements, relay } from '../../adapters/queues/event-bus';
-import { createEvent, parseEvent } from '../../domain/events';
+import { accountStandingCache } from '../../app/accounts/account-standing-cache';
+import { updateAccountAccess } from '../../app/accounts/update-account-access';
+import { parseEvent } from '../../domain/events';
 import { toPage } from '../../domain/pagination';
 import { keysetFromCursor } from '../cursor';
 import { conflict, notFound } from '../errors';
@@ -87,22 +88,13 @@ adminRoutes.openapi(
     const db = openDatabase(c.env.DB);
     const user = await findUserById(db, id);
     if (!user) throw notFound('User');
-    const now = Date.now();
-    const changes: Partial<typeof users.$inferInsert> = { updatedAt: now };
-    if (body.role) changes.role = body.role;
-    if (body.disabled !== undefined) changes.disabledAt = body.disabled ? (user.disabledAt ?? now) : null;
-    const events =
-      body.role && body.role !== user.role
-        ? [createEvent('user.role_changed', { userId: id, from: user.role, to: body.role }, principal.userId, now)]
-        : [];
-    // A role change or disabling signs the user out everywhere; their access token dies within its short TTL.
-    await db.batch([
-      db.update(users).set(changes).where(eq(users.id, id)),
-      revokeAllForUserStatement(db, id, now),
-      ...outboxStatements(db, events),
-    ]);
+    const { updated, events } = await updateAccountAccess(
+      { db, cache: accountStandingCache, nowMs: Date.now() },
+      principal.userId,
+      user,
+      body,
+    );
     c.executionCtx.waitUntil(relay(db, queuesOf(c.env), events).catch(() => {}));
-    const updated = await findUserById(db, id);
     if (!updated) throw notFound('User');
     return c.json(toAdminUser(updated), 200);
   },

@@ -1,20 +1,18 @@
-// Sign-up, login, token refresh (rotating), logout, password change, and "who am I".
+// Sign-up, login, token refresh (rotating), logout (one device or everywhere), password change, and "who am I".
 import { createRoute, z } from '@hono/zod-openapi';
 import { openDatabase } from '../../adapters/db/client';
-import {
-  findRefreshTokenByHash,
-  revokeAllForUserStatement,
-  revokeFamilyStatement,
-  rotateRefreshTokenStatement,
-} from '../../adapters/db/refresh-tokens-repo';
+import { findRefreshTokenByHash, revokeFamilyStatement, rotateRefreshTokenStatement } from '../../adapters/db/refresh-tokens-repo';
 import { findUserByEmail, findUserById, insertUserStatement, setUserPasswordStatement, toPublicUser } from '../../adapters/db/users-repo';
 import { outboxStatements, relay } from '../../adapters/queues/event-bus';
+import { accountStandingCache } from '../../app/accounts/account-standing-cache';
+import { changePassword } from '../../app/accounts/change-password';
+import { prepareSession } from '../../app/accounts/prepare-session';
+import { signOutEverywhere } from '../../app/accounts/sign-out-everywhere';
 import { createEvent } from '../../domain/events';
 import { sha256Hex } from '../../domain/hash';
 import { newId } from '../../domain/ids';
 import { burnPasswordCheck, hashPassword, needsRehash, verifyPassword } from '../../domain/password';
 import { limitRefreshes, limitSignups, loginThrottle, passwordChangeThrottle } from '../auth/rate-limits';
-import { prepareSession } from '../auth/sessions';
 import { ApiError, conflict, notFound, unauthorized } from '../errors';
 import { queuesOf } from '../events/queues';
 import { principalOf, requireAuth } from '../middleware/auth';
@@ -161,11 +159,14 @@ authRoutes.openapi(
     method: 'post',
     path: '/auth/password',
     tags: ['Auth'],
-    summary: 'Change password; signs out every other session',
+    summary: 'Change password; ends every session, and answers with a fresh one for this device',
+    description:
+      'Every refresh token of the account is revoked and every access token issued before stops working within ' +
+      'ACCOUNT_CHECK_CACHE_MS (401 `token_revoked`), including the one that made this call: use the session in the answer.',
     security: bearerSecurity,
     middleware: [requireAuth({ scope: null })] as const,
     request: { body: jsonBody(ChangePasswordBody) },
-    responses: { 204: { description: 'Password changed' }, ...errorResponses(400, 401, 403, 413, 429) },
+    responses: { 200: jsonResponse(SessionSchema, 'Password changed; the new session'), ...errorResponses(400, 401, 403, 413, 429) },
   }),
   async (c) => {
     const { currentPassword, newPassword } = c.req.valid('json');
@@ -179,11 +180,28 @@ authRoutes.openapi(
       throw invalidCredentials();
     }
     await throttle.succeeded(previous);
-    const now = Date.now();
-    await db.batch([
-      setUserPasswordStatement(db, user.id, await hashPassword(newPassword), now),
-      revokeAllForUserStatement(db, user.id, now),
-    ]);
+    const session = await changePassword(
+      { db, config: c.get('config'), cache: accountStandingCache, nowMs: Date.now() },
+      user,
+      newPassword,
+    );
+    return c.json(session, 200);
+  },
+);
+
+authRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/auth/logout-all',
+    tags: ['Auth'],
+    summary: 'Sign out everywhere: revoke every refresh token and stop every access token of this account',
+    description: 'Access tokens already handed out are refused (401 `token_revoked`) within ACCOUNT_CHECK_CACHE_MS.',
+    security: bearerSecurity,
+    middleware: [requireAuth({ scope: null })] as const,
+    responses: { 204: { description: 'Every session ended, this one included' }, ...errorResponses(401, 403) },
+  }),
+  async (c) => {
+    await signOutEverywhere({ db: openDatabase(c.env.DB), cache: accountStandingCache, nowMs: Date.now() }, principalOf(c).userId);
     return c.body(null, 204);
   },
 );

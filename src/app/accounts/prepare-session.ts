@@ -6,7 +6,6 @@ import { type PublicUser, toPublicUser, type UserRow } from '../../adapters/db/u
 import { issueToken } from '../../domain/auth-tokens';
 import { randomSecret, sha256Hex } from '../../domain/hash';
 import { newId } from '../../domain/ids';
-import type { Config } from '../config';
 
 export interface SessionResponse {
   user: PublicUser;
@@ -15,6 +14,13 @@ export interface SessionResponse {
   expiresIn: number;
   refreshToken: string;
   refreshTokenExpiresAt: string;
+}
+
+/** The settings a session needs (a subset of the Worker's Config). */
+export interface SessionConfig {
+  jwtSecret: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
 }
 
 export interface PreparedSession {
@@ -26,12 +32,18 @@ export interface PreparedSession {
 
 export async function prepareSession(
   db: Database,
-  config: Config,
+  config: SessionConfig,
   user: UserRow,
   familyId: string = newId('fam'),
   now = Date.now(),
 ): Promise<PreparedSession> {
-  const access = await issueToken('access', { userId: user.id, role: user.role }, config.jwtSecret, config.accessTokenTtlSeconds, now);
+  const access = await issueToken(
+    'access',
+    { userId: user.id, role: user.role, tokenVersion: user.tokenVersion },
+    config.jwtSecret,
+    config.accessTokenTtlSeconds,
+    now,
+  );
   const refreshToken = `rt_${randomSecret(32)}`;
   const refreshTokenId = newId('rtk');
   const expiresAt = now + config.refreshTokenTtlSeconds * 1000;
