@@ -6,6 +6,13 @@
 // its attachment (serializeAttachment survives eviction), peers that dropped within the grace window are rows
 // in the object's SQLite storage, and the roster is rebuilt from those two on every event. Pings are answered
 // by the runtime (setWebSocketAutoResponse) so an idle call with heartbeats never wakes the object.
+//
+// One seat per user: a room token names a fresh peer id each time, so without this one account could fill
+// every seat with tokens of its own. When a user's new connection joins, their older connection (another tab,
+// a reload the server has not noticed yet) is closed with `replaced` and its seat handed over; a grace seat
+// they left behind is released. Who may hold a token at all is decided in D1 before the upgrade
+// (app/rooms/issue-room-token.ts); the one thing the object itself remembers is whom the host removed, so a
+// token issued before the removal cannot bring them back for the rest of its lifetime.
 import { admit, DEFAULT_ROOM_LIMITS, type DepartedPeer, type RoomLimits, withinGrace } from '../domain/rooms/membership';
 import { DEFAULT_MESSAGE_RATE, fullBucket, type TokenBucketState, takeToken } from '../domain/rooms/rate-limiter';
 import {
@@ -46,9 +53,25 @@ export class CallRoom extends HealthCheckedObject {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
+    // departed_seats replaced departed_peers (which had no user id); rows there expired within seconds.
     ctx.storage.sql.exec(
-      'CREATE TABLE IF NOT EXISTS departed_peers (peer_id TEXT PRIMARY KEY, display_name TEXT, left_at_ms INTEGER NOT NULL)',
+      'CREATE TABLE IF NOT EXISTS departed_seats (peer_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, display_name TEXT, left_at_ms INTEGER NOT NULL)',
     );
+    ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS removed_users (user_id TEXT PRIMARY KEY, removed_at_ms INTEGER NOT NULL)');
+  }
+
+  /**
+   * The host removed `userId` (RPC from app/rooms/remove-member.ts): close their sockets now, release their
+   * seat, tell the others they left, and refuse their upgrades from here on.
+   */
+  async removeUser(userId: string): Promise<void> {
+    this.ctx.storage.sql.exec('INSERT OR REPLACE INTO removed_users (user_id, removed_at_ms) VALUES (?, ?)', userId, Date.now());
+    this.ctx.storage.sql.exec('DELETE FROM departed_seats WHERE user_id = ?', userId);
+    for (const socket of this.ctx.getWebSockets()) {
+      const attachment = socket.deserializeAttachment() as PeerAttachment | null;
+      if (attachment?.userId !== userId) continue;
+      this.retire(socket, attachment, ROOM_CLOSE_CODES.removed, 'removed by the host');
+    }
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -59,6 +82,7 @@ export class CallRoom extends HealthCheckedObject {
     const peerId = request.headers.get(ROOM_IDENTITY_HEADERS.peerId);
     const userId = request.headers.get(ROOM_IDENTITY_HEADERS.userId);
     if (!roomId || !peerId || !userId) return new Response('Missing room identity', { status: 400 });
+    if (this.isRemoved(userId)) return new Response('Removed from this room', { status: 403 });
 
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
@@ -138,6 +162,12 @@ export class CallRoom extends HealthCheckedObject {
 
   private join(ws: WebSocket, peer: PeerAttachment, displayName: string | undefined, now: number) {
     if (peer.joined) return this.sendError(ws, 'already_joined', 'This connection has already joined');
+    // One seat per user: the user's other connections give theirs up before the seat count is taken.
+    for (const { socket, attachment } of this.joinedPeers()) {
+      if (attachment.userId !== peer.userId || attachment.peerId === peer.peerId) continue;
+      this.retire(socket, attachment, ROOM_CLOSE_CODES.replaced, 'replaced: you joined this call from another tab or device');
+    }
+    this.ctx.storage.sql.exec('DELETE FROM departed_seats WHERE user_id = ? AND peer_id != ?', peer.userId, peer.peerId);
     const connected = new Set(this.joinedPeers().map(({ attachment }) => attachment.peerId));
     const decision = admit({ connected, departed: this.departed() }, peer.peerId, now, this.limits);
     if (!decision.admitted) {
@@ -155,7 +185,7 @@ export class CallRoom extends HealthCheckedObject {
         if (attachment.peerId !== peer.peerId || socket === ws) continue;
         this.save(socket, { ...attachment, joined: false });
         this.buckets.delete(socket);
-        socket.close(ROOM_CLOSE_CODES.replaced, 'replaced by a newer connection');
+        socket.close(ROOM_CLOSE_CODES.replaced, 'replaced: a newer connection of yours joined');
       }
     }
     const name = displayName ?? decision.resumedFrom?.displayName;
@@ -176,8 +206,9 @@ export class CallRoom extends HealthCheckedObject {
     if (!peer?.joined) return;
     this.save(ws, { ...peer, joined: false });
     this.ctx.storage.sql.exec(
-      'INSERT OR REPLACE INTO departed_peers (peer_id, display_name, left_at_ms) VALUES (?, ?, ?)',
+      'INSERT OR REPLACE INTO departed_seats (peer_id, user_id, display_name, left_at_ms) VALUES (?, ?, ?, ?)',
       peer.peerId,
+      peer.userId,
       peer.displayName ?? null,
       Date.now(),
     );
@@ -187,7 +218,7 @@ export class CallRoom extends HealthCheckedObject {
   private departed(): DepartedPeer[] {
     const rows = this.ctx.storage.sql
       .exec<{ peer_id: string; display_name: string | null; left_at_ms: number }>(
-        'SELECT peer_id, display_name, left_at_ms FROM departed_peers',
+        'SELECT peer_id, display_name, left_at_ms FROM departed_seats',
       )
       .toArray();
     const all = rows.map((row) => ({
@@ -198,13 +229,32 @@ export class CallRoom extends HealthCheckedObject {
     // Housekeeping on read: seats whose grace window has passed are released for good.
     const live = withinGrace(all, Date.now(), this.limits);
     if (live.length !== all.length) {
-      this.ctx.storage.sql.exec('DELETE FROM departed_peers WHERE left_at_ms <= ?', Date.now() - this.limits.reconnectGraceMs);
+      this.ctx.storage.sql.exec('DELETE FROM departed_seats WHERE left_at_ms <= ?', Date.now() - this.limits.reconnectGraceMs);
     }
     return live;
   }
 
   private forgetDeparted(peerId: string) {
-    this.ctx.storage.sql.exec('DELETE FROM departed_peers WHERE peer_id = ?', peerId);
+    this.ctx.storage.sql.exec('DELETE FROM departed_seats WHERE peer_id = ?', peerId);
+  }
+
+  private isRemoved(userId: string): boolean {
+    return this.ctx.storage.sql.exec('SELECT 1 FROM removed_users WHERE user_id = ?', userId).toArray().length > 0;
+  }
+
+  /** Ends a connection on the room's initiative: its seat is freed at once (no grace) and the others told. */
+  private retire(socket: WebSocket, attachment: PeerAttachment, code: number, reason: string) {
+    if (attachment.joined) {
+      this.save(socket, { ...attachment, joined: false });
+      this.forgetDeparted(attachment.peerId);
+      this.broadcast({ type: 'peer-left', peerId: attachment.peerId }, socket);
+    }
+    this.buckets.delete(socket);
+    try {
+      socket.close(code, reason);
+    } catch {
+      // already closed
+    }
   }
 
   private joinedPeers(): { socket: WebSocket; attachment: PeerAttachment }[] {

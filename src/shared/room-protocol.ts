@@ -16,12 +16,17 @@ const MAX_DISPLAY_NAME_CHARS = 64;
 
 /**
  * Close codes the room uses (4000–4999 are left to applications by RFC 6455 §7.4.2).
- * A client should not reconnect automatically after `roomFull`; after `replaced` another tab took its identity.
+ * A client should not reconnect automatically after `roomFull` or `removed`; after `replaced` another tab took its seat.
  */
 export const ROOM_CLOSE_CODES = {
   normal: 1000,
-  /** A newer connection with the same peer id joined; this one is retired without telling the others. */
+  /**
+   * A newer connection of the same user joined (a reload, a second tab, a reconnect): one seat per user, so
+   * this one is retired. The reason says which.
+   */
   replaced: 4001,
+  /** The host removed this user from the room; the room refuses them from now on. */
+  removed: 4003,
   /** The mesh is at its size limit; use the SFU routes of the room instead. */
   roomFull: 4009,
 } as const;

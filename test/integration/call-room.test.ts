@@ -1,110 +1,17 @@
 // Call rooms end to end: WebSocket upgrades through the Worker's fetch handler into the CallRoom object.
-import { createExecutionContext } from 'cloudflare:test';
-import { env } from 'cloudflare:workers';
+// Who may get a room token at all is covered in room-access.test.ts.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ROOM_CLOSE_CODES, type ServerMessage } from '../../src/shared/room-protocol';
-import worker from '../../src/workers/index';
-import { api, BASE, signUp } from './helpers';
-
-type MessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
-
-const openClients: RoomClient[] = [];
-
-class RoomClient {
-  private readonly inbox: ServerMessage[] = [];
-  private readonly waiters: (() => void)[] = [];
-  readonly closed: Promise<{ code: number; reason: string }>;
-
-  constructor(readonly socket: WebSocket) {
-    socket.accept();
-    openClients.push(this);
-    socket.addEventListener('message', (event) => {
-      this.inbox.push(JSON.parse(event.data as string) as ServerMessage);
-      for (const wake of this.waiters.splice(0)) wake();
-    });
-    this.closed = new Promise((resolve) =>
-      socket.addEventListener('close', (event) => resolve({ code: event.code, reason: event.reason })),
-    );
-  }
-
-  send(message: unknown) {
-    this.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
-  }
-
-  /** The first unread message of this type (earlier messages of other types stay unread). */
-  async next<T extends ServerMessage['type']>(type: T, timeoutMs = 3_000): Promise<MessageOf<T>> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const index = this.inbox.findIndex((message) => message.type === type);
-      if (index >= 0) return this.inbox.splice(index, 1)[0] as MessageOf<T>;
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new Error(`no ${type} message within ${timeoutMs} ms; inbox: ${JSON.stringify(this.inbox)}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, remaining);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-
-  unread(): ServerMessage[] {
-    return [...this.inbox];
-  }
-}
-
-async function upgrade(path: string, headers: Record<string, string> = { Upgrade: 'websocket' }) {
-  const request = new Request(`${BASE}${path}`, { headers });
-  return worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, env, createExecutionContext());
-}
-
-async function connect(roomId: string, token: string): Promise<RoomClient> {
-  const response = await upgrade(`/api/v1/rooms/${roomId}/ws?token=${encodeURIComponent(token)}`);
-  expect(response.status).toBe(101);
-  if (!response.webSocket) throw new Error('no WebSocket on the upgrade response');
-  return new RoomClient(response.webSocket);
-}
-
-interface RoomPeer {
-  token: string;
-  peerId: string;
-}
-
-async function roomTokens(roomId: string, count: 1): Promise<[RoomPeer]>;
-async function roomTokens(roomId: string, count: 2): Promise<[RoomPeer, RoomPeer]>;
-async function roomTokens(roomId: string, count: number): Promise<RoomPeer[]>;
-async function roomTokens(roomId: string, count: number): Promise<RoomPeer[]> {
-  const user = await signUp();
-  const peers: RoomPeer[] = [];
-  for (let i = 0; i < count; i++) {
-    const issued = await api('POST', '/api/v1/tokens/room', { token: user.accessToken, body: { roomId } });
-    expect(issued.status).toBe(201);
-    peers.push({ token: issued.body.token, peerId: issued.body.peerId });
-  }
-  return peers;
-}
-
-async function joined(roomId: string, token: string, displayName?: string) {
-  const client = await connect(roomId, token);
-  client.send(displayName ? { type: 'join', displayName } : { type: 'join' });
-  const welcome = await client.next('welcome');
-  return { client, welcome };
-}
-
-let roomCounter = 0;
-const newRoomId = () => `room-${++roomCounter}-${crypto.randomUUID().slice(0, 8)}`;
+import { ROOM_CLOSE_CODES } from '../../src/shared/room-protocol';
+import { api } from './helpers';
+import { closeOpenClients, connect, joined, newRoom, roomTokens, upgrade } from './room-helpers';
 
 describe('call room WebSocket', () => {
-  afterEach(async () => {
-    for (const client of openClients.splice(0)) {
-      if (client.socket.readyState === WebSocket.OPEN) client.socket.close(1000, 'test over');
-    }
-  });
+  afterEach(closeOpenClients);
 
   it('shows two peers to each other and relays offer, answer and ICE candidates by peer id', async () => {
-    const roomId = newRoomId();
-    const [ada, bob] = await roomTokens(roomId, 2);
+    const room = await newRoom();
+    const { roomId } = room;
+    const [ada, bob] = await roomTokens(room, 2);
     const a = await joined(roomId, ada.token, 'Ada');
     expect(a.welcome).toMatchObject({ peerId: ada.peerId, peers: [], iceServersUrl: '/api/v1/ice-servers', resumed: false });
 
@@ -129,8 +36,9 @@ describe('call room WebSocket', () => {
   });
 
   it('announces peer-left when a peer leaves, and closes its socket normally', async () => {
-    const roomId = newRoomId();
-    const [ada, bob] = await roomTokens(roomId, 2);
+    const room = await newRoom();
+    const { roomId } = room;
+    const [ada, bob] = await roomTokens(room, 2);
     const a = await joined(roomId, ada.token);
     const b = await joined(roomId, bob.token);
     await a.client.next('peer-joined');
@@ -140,8 +48,9 @@ describe('call room WebSocket', () => {
   });
 
   it('keeps the identity of a peer that reconnects within the grace window', async () => {
-    const roomId = newRoomId();
-    const [ada, bob] = await roomTokens(roomId, 2);
+    const room = await newRoom();
+    const { roomId } = room;
+    const [ada, bob] = await roomTokens(room, 2);
     const a = await joined(roomId, ada.token);
     const b = await joined(roomId, bob.token, 'Bob');
     await a.client.next('peer-joined');
@@ -163,8 +72,9 @@ describe('call room WebSocket', () => {
   });
 
   it('turns away a peer above the mesh limit with room_full and points to the SFU', async () => {
-    const roomId = newRoomId();
-    const [ninthPeer, ...seated] = await roomTokens(roomId, 9);
+    const room = await newRoom();
+    const { roomId } = room;
+    const [ninthPeer, ...seated] = await roomTokens(room, 9);
     for (const peer of seated) await joined(roomId, peer.token);
     if (!ninthPeer) throw new Error('no token');
     const ninth = await connect(roomId, ninthPeer.token);
@@ -176,8 +86,9 @@ describe('call room WebSocket', () => {
   });
 
   it('answers a malformed message with an error and keeps the socket open', async () => {
-    const roomId = newRoomId();
-    const [ada] = await roomTokens(roomId, 1);
+    const room = await newRoom();
+    const { roomId } = room;
+    const [ada] = await roomTokens(room, 1);
     const client = await connect(roomId, ada.token);
     client.send({ type: 'signal', to: 'peer_x', data: { candidate: null } });
     expect(await client.next('error')).toMatchObject({ code: 'not_joined' });
@@ -192,8 +103,9 @@ describe('call room WebSocket', () => {
   });
 
   it('rate-limits a connection that floods the room', async () => {
-    const roomId = newRoomId();
-    const [ada] = await roomTokens(roomId, 1);
+    const room = await newRoom();
+    const { roomId } = room;
+    const [ada] = await roomTokens(room, 1);
     const { client } = await joined(roomId, ada.token);
     // Spaced JSON is not the exact auto-response text, so every one of these reaches the object.
     for (let i = 0; i < 80; i++) client.send('{ "type": "ping" }');
@@ -201,14 +113,15 @@ describe('call room WebSocket', () => {
   });
 
   it('refuses upgrades without a token, with another room’s token, or without Upgrade', async () => {
-    const roomId = newRoomId();
-    const [ada] = await roomTokens(roomId, 1);
+    const room = await newRoom();
+    const { roomId } = room;
+    const [ada] = await roomTokens(room, 1);
 
     const missing = await upgrade(`/api/v1/rooms/${roomId}/ws`);
     expect(missing.status).toBe(401);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('unauthenticated');
 
-    const wrongRoom = await upgrade(`/api/v1/rooms/${newRoomId()}/ws?token=${ada.token}`);
+    const wrongRoom = await upgrade(`/api/v1/rooms/someone-elses-room/ws?token=${ada.token}`);
     expect(wrongRoom.status).toBe(403);
     expect(((await wrongRoom.json()) as { error: { code: string } }).error.code).toBe('room_mismatch');
 

@@ -63,17 +63,6 @@ export async function markRoomMemberRemoved(db: Database, roomId: string, userId
   return changed.length > 0;
 }
 
-/**
- * Records that a user was removed even though they never joined as a member (e.g. a signed-in user who came in
- * through open access): the removal must still stop them from coming back.
- */
-export async function insertRemovedRoomMember(db: Database, roomId: string, userId: string, now: number): Promise<void> {
-  await db
-    .insert(roomMembers)
-    .values({ roomId, userId, role: 'member', joinedAt: now, removedAt: now })
-    .onConflictDoUpdate({ target: [roomMembers.roomId, roomMembers.userId], set: { removedAt: now } });
-}
-
 export interface RoomMemberListing {
   userId: string;
   displayName: string;

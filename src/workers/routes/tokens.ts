@@ -1,13 +1,15 @@
 // Short-lived, narrowly scoped tokens handed to browsers: one to join one call room as one peer, one to
 // post metrics for one peer session. They carry no general access and expire quickly.
 import { createRoute } from '@hono/zod-openapi';
+import { openDatabase } from '../../adapters/db/client';
+import { issueRoomToken } from '../../app/rooms/issue-room-token';
 import { issueToken } from '../../domain/auth-tokens';
 import { newId } from '../../domain/ids';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { bearerOrKeySecurity, bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } from '../openapi';
+import { roomRefused } from '../room-errors';
 import { IngestTokenBody, RoomTokenBody, ScopedTokenSchema } from '../schemas';
 
-export const ROOM_TOKEN_TTL_SECONDS = 5 * 60;
 export const INGEST_TOKEN_TTL_SECONDS = 60 * 60;
 
 export const tokenRoutes = createRouter();
@@ -17,23 +19,24 @@ tokenRoutes.openapi(
     method: 'post',
     path: '/tokens/room',
     tags: ['Tokens'],
-    summary: 'A 5-minute token to join one call room',
+    summary: 'A 5-minute token to join one call room you are admitted to',
     security: bearerSecurity,
     middleware: [requireAuth({ scope: null })] as const,
+    description:
+      'Only for a room that admits you: its host, its members, and anyone signed in while the room is open and unlocked. ' +
+      'Others get 403 `room_forbidden` (an invitee first joins with POST /api/v1/rooms/{roomId}/join); an unknown room is 404.',
     request: { body: jsonBody(RoomTokenBody) },
-    responses: { 201: jsonResponse(ScopedTokenSchema, 'Room token'), ...errorResponses(400, 401, 403, 413) },
+    responses: { 201: jsonResponse(ScopedTokenSchema, 'Room token'), ...errorResponses(400, 401, 403, 404, 413) },
   }),
   async (c) => {
     const { roomId } = c.req.valid('json');
-    const principal = principalOf(c);
-    const peerId = newId('peer');
-    const issued = await issueToken(
-      'room',
-      { userId: principal.userId, roomId, peerId },
-      c.get('config').jwtSecret,
-      ROOM_TOKEN_TTL_SECONDS,
+    const result = await issueRoomToken(
+      { db: openDatabase(c.env.DB), now: Date.now(), jwtSecret: c.get('config').jwtSecret },
+      { roomId, userId: principalOf(c).userId },
     );
-    return c.json({ token: issued.token, expiresAt: new Date(issued.expiresAt * 1000).toISOString(), roomId, peerId }, 201);
+    if (!result.ok) throw roomRefused(result.reason);
+    const { token, expiresAt, peerId } = result;
+    return c.json({ token, expiresAt, roomId: result.roomId, peerId }, 201);
   },
 );
 
