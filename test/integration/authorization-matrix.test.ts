@@ -52,7 +52,6 @@ const MATRIX: Record<string, string> = {
   'GET /api/v1/api-keys':                                        '401  ok     ok   ok    ok    403     403    401     401',
   'POST /api/v1/api-keys':                                       '401  ok     ok   ok    ok    403     403    401     401',
   'DELETE /api/v1/api-keys/{id}':                                '401  404    ok   404   404   403     403    401     401',
-  'POST /api/v1/tokens/room':                                    '401  ok     ok   ok    ok    403     403    401     401',
   'POST /api/v1/checkout':                                       '401  ok     ok   ok    ok    403     403    401     401',
   'GET /api/v1/me/entitlements':                                 '401  ok     ok   ok    ok    403     403    401     401',
   'POST /api/v1/interactions':                                   '401  ok     ok   ok    ok    403     403    401     401',
@@ -119,6 +118,17 @@ const MATRIX: Record<string, string> = {
   'GET /api/v1/admin/reconciliation':                            '401  403    403  403   ok    403     ok     401     401',
   'POST /api/v1/admin/reconciliation':                           '401  403    403  403   ok    403     ok     401     401',
   'GET /api/v1/admin/reconciliation/{id}':                       '401  403    403  403   pass  403     pass   401     401',
+  // Call rooms belong to people (no API keys). A's room is invite-only and B, the viewer and the admin were not
+  // invited: no room token for them, and the host controls are A's. An admin may see the settings, rename or
+  // lock the room and remove someone (moderation), but gets no seat and no invite link.
+  'POST /api/v1/rooms':                                          '401  ok     ok   ok    ok    403     403    401     401',
+  'GET /api/v1/rooms':                                           '401  ok     ok   ok    ok    403     403    401     401',
+  'GET /api/v1/rooms/{roomId}':                                  '401  403    ok   403   ok    403     403    401     401',
+  'PATCH /api/v1/rooms/{roomId}':                                '401  403    ok   403   ok    403     403    401     401',
+  'POST /api/v1/rooms/{roomId}/invite':                          '401  403    ok   403   403   403     403    401     401',
+  'POST /api/v1/rooms/{roomId}/join':                            '401  403    ok   403   403   403     403    401     401',
+  'DELETE /api/v1/rooms/{roomId}/members/{userId}':              '401  403    ok   403   ok    403     403    401     401',
+  'POST /api/v1/tokens/room':                                    '401  403    ok   403   403   403     403    401     401',
   // A call room's routes take only that room's token: a person's token or a key is the wrong credential.
   'GET /api/v1/rooms/{roomId}/ws':                               '401  403    403  403   403   403     403    401     401',
   'POST /api/v1/rooms/{roomId}/sfu/sessions':                    '401  403    403  403   403   403     403    401     401',
@@ -156,6 +166,8 @@ interface Fixtures {
   paidVideo: string;
   /** B's priced video, bought by A: A's payment. */
   paymentOfA: string;
+  /** An invite-only call room A hosts, with nobody else in it. */
+  roomOfA: string;
 }
 
 const SEGMENT = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
@@ -266,6 +278,21 @@ async function callFor(op: FuzzOperation, who: Column, fx: Fixtures): Promise<Ca
       };
     case 'GET /api/v1/rooms/{roomId}/ws':
       return { path: fill({ roomId: 'matrix-room' }), headers: { Upgrade: 'websocket' } };
+    case 'POST /api/v1/tokens/room':
+      return { path: op.path, body: { roomId: fx.roomOfA } };
+    case 'PATCH /api/v1/rooms/{roomId}':
+      // The host check follows validation: a valid, harmless change.
+      return { path: fill({ roomId: fx.roomOfA }), body: { title: `Renamed by ${who}` } };
+    case 'DELETE /api/v1/rooms/{roomId}/members/{userId}': {
+      // Removal consumes its member: each caller gets a fresh room of A's with a fresh invitee in it.
+      const room = await api('POST', '/api/v1/rooms', { token: fx.own.accessToken, body: {} });
+      const invitee = await signUp('viewer');
+      await api('POST', `/api/v1/rooms/${room.body.room.id}/join`, {
+        token: invitee.accessToken,
+        body: { inviteToken: room.body.inviteToken },
+      });
+      return { path: fill({ roomId: room.body.room.id, userId: invitee.user.id }) };
+    }
     default:
       return {
         path: fill({
@@ -278,7 +305,7 @@ async function callFor(op: FuzzOperation, who: Column, fx: Fixtures): Promise<Ca
           path: '360p/index.m3u8',
           creatorId: fx.own.user.id,
           sessionId: 'ses_missingmissingmissing',
-          roomId: 'matrix-room',
+          roomId: op.path.startsWith('/api/v1/rooms/{roomId}/sfu') ? 'matrix-room' : fx.roomOfA,
           uploadId: 'upl_missingmissing',
           partNumber: '1',
         })
@@ -338,6 +365,7 @@ describe('authorization matrix', () => {
     const expired = await issueToken('access', claims, secret, 60, Date.now() - 3_600_000);
     const forged = await issueToken('access', claims, 'another-secret-that-is-long-enough-for-hs256-000', 900);
     const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+    const roomOfA = (await api('POST', '/api/v1/rooms', { token: own.accessToken, body: { title: 'Matrix call' } })).body.room.id as string;
     fx = {
       viewer,
       own,
@@ -346,6 +374,7 @@ describe('authorization matrix', () => {
       freeVideo,
       paidVideo: sellerA.videoId,
       paymentOfA,
+      roomOfA,
       credentials: {
         anon: {},
         viewer: bearer(viewer.accessToken),
