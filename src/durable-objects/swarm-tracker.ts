@@ -14,11 +14,25 @@
 // No `setWebSocketAutoResponse`: the tracker protocol has no application-level ping (stock clients only
 // re-announce every `interval`), and WebSocket control pings are answered by the runtime itself.
 //
-// Durable state in SQLite: the per-swarm `downloaded` counter (scrape) and the block list fed by
-// `reportBadPeer`, both small and both expected to outlive every socket.
+// Peer ids are owned (domain/swarm/membership.ts): the socket that announced an id first keeps it until it stops
+// or closes, so another socket can neither take it over nor send offers and answers under it. An answer is relayed
+// only for an offer this object relayed to the answering socket (`relayed_offers`), and only to the socket that
+// owns `to_peer_id`: a socket cannot answer as someone else or answer offers it never received.
+//
+// Durable state in SQLite: the per-swarm `downloaded` counter (scrape); the offers relayed in the last minutes,
+// so an answer still finds its offer after the object hibernated; the pairings and reports behind peer blocks,
+// and the blocks themselves, which expire (domain/swarm/peer-reports.ts explains who may report whom).
 import { selectOfferRecipients } from '../domain/swarm/matching';
 import { isCompleteAfter, type SwarmMember, SwarmRegistry } from '../domain/swarm/membership';
-import { MAX_REPORTS_PER_PEER, shouldBlock } from '../domain/swarm/peer-reports';
+import {
+  BLOCK_DURATION_MS,
+  blockExpiresAt,
+  MAX_REPORTS_PER_PEER,
+  PAIRING_WINDOW_MS,
+  type PeerReportOutcome,
+  REPORT_RATE_LIMIT,
+  shouldBlock,
+} from '../domain/swarm/peer-reports';
 import {
   type AnnounceRequest,
   announceResponse,
@@ -36,6 +50,11 @@ import { HealthCheckedObject } from './health';
 /** Headers the Worker sets (from `request.cf`) when it forwards the upgrade; a client cannot supply them. */
 export const SWARM_COLO_HEADER = 'X-Swarm-Colo';
 export const SWARM_COUNTRY_HEADER = 'X-Swarm-Country';
+/** SHA-256 (hex) of the report key the player put on its announce URL, set by the Worker. */
+export const SWARM_REPORT_KEY_HEADER = 'X-Swarm-Report-Key-Hash';
+
+/** How long a relayed offer waits for its answer (clients give up on an offer well before this). */
+const OFFER_ANSWER_WINDOW_MS = 2 * 60_000;
 
 /** Swarms one socket may join: keeps the attachment well under its 2 KB limit with 64-char ids. */
 export const MAX_SWARMS_PER_SOCKET = 8;
@@ -53,6 +72,8 @@ interface PeerAttachment {
   colo: string | null;
   country: string | null;
   joinedAtMs: number;
+  /** Hash of the player's report key (null for clients that do not report, e.g. stock WebTorrent clients). */
+  reportKeyHash: string | null;
   swarms: JoinedSwarm[];
   bucket: TokenBucketState;
 }
@@ -62,17 +83,41 @@ export class SwarmTracker extends HealthCheckedObject {
 
   private membership: SwarmRegistry | null = null;
   private readonly socketsById = new Map<string, WebSocket>();
-  private readonly blocked = new Set<string>();
+  /** Block key → when the block ends (epoch ms). */
+  private readonly blocked = new Map<string, number>();
+  /** The object's clock; tests replace it to see blocks and pairings expire. */
+  protected now: () => number = () => Date.now();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const sql = ctx.storage.sql;
+    // The first block list had neither expiry nor pairing behind its reports: those blocks are not kept.
+    sql.exec('DROP TABLE IF EXISTS blocked_peers');
+    sql.exec('DROP TABLE IF EXISTS peer_reports');
     // Ids may hold any code unit (binary peer ids), so storage keys are their hex code units.
-    sql.exec('CREATE TABLE IF NOT EXISTS blocked_peers (info_hash TEXT NOT NULL, peer_id TEXT NOT NULL, PRIMARY KEY (info_hash, peer_id))');
-    sql.exec('CREATE TABLE IF NOT EXISTS peer_reports (peer_id TEXT NOT NULL, reporter TEXT NOT NULL, PRIMARY KEY (peer_id, reporter))');
+    sql.exec(
+      'CREATE TABLE IF NOT EXISTS peer_blocks (info_hash TEXT NOT NULL, peer_id TEXT NOT NULL, expires_at_ms INTEGER NOT NULL, PRIMARY KEY (info_hash, peer_id))',
+    );
+    sql.exec(
+      'CREATE TABLE IF NOT EXISTS swarm_reports (info_hash TEXT NOT NULL, peer_id TEXT NOT NULL, reporter TEXT NOT NULL, reported_at_ms INTEGER NOT NULL, PRIMARY KEY (info_hash, peer_id, reporter))',
+    );
     sql.exec('CREATE TABLE IF NOT EXISTS swarm_downloads (info_hash TEXT PRIMARY KEY, downloaded INTEGER NOT NULL)');
-    for (const row of sql.exec<{ info_hash: string; peer_id: string }>('SELECT info_hash, peer_id FROM blocked_peers')) {
-      this.blocked.add(blockKey(fromStorageKey(row.info_hash), fromStorageKey(row.peer_id)));
+    sql.exec(
+      'CREATE TABLE IF NOT EXISTS relayed_offers (to_connection TEXT NOT NULL, info_hash TEXT NOT NULL, offer_id TEXT NOT NULL, from_peer_id TEXT NOT NULL, relayed_at_ms INTEGER NOT NULL, PRIMARY KEY (to_connection, info_hash, offer_id))',
+    );
+    sql.exec('CREATE INDEX IF NOT EXISTS relayed_offers_by_age ON relayed_offers (relayed_at_ms)');
+    sql.exec(
+      'CREATE TABLE IF NOT EXISTS pairings (report_key_hash TEXT NOT NULL, info_hash TEXT NOT NULL, peer_id TEXT NOT NULL, paired_at_ms INTEGER NOT NULL, PRIMARY KEY (report_key_hash, info_hash, peer_id))',
+    );
+    sql.exec('CREATE INDEX IF NOT EXISTS pairings_by_age ON pairings (paired_at_ms)');
+    sql.exec(
+      'CREATE TABLE IF NOT EXISTS report_keys (report_key_hash TEXT PRIMARY KEY, reporter TEXT NOT NULL, bound_at_ms INTEGER NOT NULL)',
+    );
+    sql.exec('CREATE TABLE IF NOT EXISTS report_buckets (reporter TEXT PRIMARY KEY, tokens REAL NOT NULL, updated_at_ms INTEGER NOT NULL)');
+    for (const row of sql.exec<{ info_hash: string; peer_id: string; expires_at_ms: number }>(
+      'SELECT info_hash, peer_id, expires_at_ms FROM peer_blocks',
+    )) {
+      this.blocked.set(blockKey(fromStorageKey(row.info_hash), fromStorageKey(row.peer_id)), row.expires_at_ms);
     }
   }
 
@@ -88,6 +133,7 @@ export class SwarmTracker extends HealthCheckedObject {
       colo: request.headers.get(SWARM_COLO_HEADER) || null,
       country: request.headers.get(SWARM_COUNTRY_HEADER) || null,
       joinedAtMs: Date.now(),
+      reportKeyHash: request.headers.get(SWARM_REPORT_KEY_HEADER) || null,
       swarms: [],
       bucket: fullBucket(ANNOUNCE_RATE_LIMIT, Date.now()),
     };
@@ -140,47 +186,91 @@ export class SwarmTracker extends HealthCheckedObject {
   }
 
   /**
-   * Marks a peer as bad in one swarm (RPC; reportPeer calls it once viewers agree a peer served data that fails
-   * its hash). A blocked peer is never matched again, in either direction, and the mark is durable.
+   * Marks a peer as bad in one swarm until `BLOCK_DURATION_MS` from now (RPC; reportPeer calls it once viewers
+   * agree a peer served data that fails its hash). A blocked peer is not matched, in either direction.
    */
   async reportBadPeer(infoHash: string, peerId: string): Promise<void> {
+    const expiresAtMs = blockExpiresAt(this.now());
     this.ctx.storage.sql.exec(
-      'INSERT OR IGNORE INTO blocked_peers (info_hash, peer_id) VALUES (?, ?)',
+      'INSERT INTO peer_blocks (info_hash, peer_id, expires_at_ms) VALUES (?, ?, ?) ON CONFLICT (info_hash, peer_id) DO UPDATE SET expires_at_ms = excluded.expires_at_ms',
       toStorageKey(infoHash),
       toStorageKey(peerId),
+      expiresAtMs,
     );
-    this.blocked.add(blockKey(infoHash, peerId));
+    this.blocked.set(blockKey(infoHash, peerId), expiresAtMs);
   }
 
   /**
    * A viewer's report that `peerId` served a segment failing its hash (RPC; POST /tracker/{videoId}/reports).
-   * Once enough distinct accounts agree (domain/swarm/peer-reports.ts), every peer id the offending socket holds
-   * is blocked in every swarm it joined, so it cannot come back under its other stream's id.
+   * `reportKeyHash` names the reporter's tracker socket(s); the report counts only if this object paired that
+   * socket with the peer within PAIRING_WINDOW_MS (see domain/swarm/peer-reports.ts). Once enough distinct
+   * accounts agree, every peer id the offending socket holds is blocked in every swarm it joined, so it cannot
+   * come back under its other stream's id.
    */
-  async reportPeer(peerId: string, reporter: string): Promise<{ reporters: number; blocked: boolean }> {
+  async reportPeer(report: { peerId: string; reportKeyHash: string; reporter: string }): Promise<PeerReportOutcome> {
     const sql = this.ctx.storage.sql;
-    const key = toStorageKey(peerId);
-    const counted = () => sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM peer_reports WHERE peer_id = ?', key).toArray()[0]?.n ?? 0;
-    if (counted() < MAX_REPORTS_PER_PEER) {
-      sql.exec('INSERT OR IGNORE INTO peer_reports (peer_id, reporter) VALUES (?, ?)', key, reporter);
+    const now = this.now();
+    if (!this.takeReportToken(report.reporter, now)) return { kind: 'rate_limited' };
+    const bound = sql
+      .exec<{ reporter: string }>('SELECT reporter FROM report_keys WHERE report_key_hash = ?', report.reportKeyHash)
+      .toArray()[0];
+    if (bound && bound.reporter !== report.reporter) return { kind: 'key_of_another_account' };
+    sql.exec('DELETE FROM pairings WHERE paired_at_ms < ?', now - PAIRING_WINDOW_MS);
+    const pairedIn = sql
+      .exec<{ info_hash: string }>(
+        'SELECT info_hash FROM pairings WHERE report_key_hash = ? AND peer_id = ?',
+        report.reportKeyHash,
+        toStorageKey(report.peerId),
+      )
+      .toArray()
+      .map((row) => row.info_hash);
+    if (pairedIn.length === 0) return { kind: 'not_paired' };
+    if (!bound) {
+      sql.exec(
+        'INSERT INTO report_keys (report_key_hash, reporter, bound_at_ms) VALUES (?, ?, ?)',
+        report.reportKeyHash,
+        report.reporter,
+        now,
+      );
     }
-    const reporters = counted();
-    if (!shouldBlock(reporters)) return { reporters, blocked: false };
+
+    sql.exec('DELETE FROM swarm_reports WHERE reported_at_ms < ?', now - BLOCK_DURATION_MS);
+    const peerKey = toStorageKey(report.peerId);
+    let reporters = 0;
+    const blockedIn: string[] = [];
+    for (const infoHashKey of pairedIn) {
+      const counted = () =>
+        sql
+          .exec<{ n: number }>('SELECT COUNT(*) AS n FROM swarm_reports WHERE info_hash = ? AND peer_id = ?', infoHashKey, peerKey)
+          .toArray()[0]?.n ?? 0;
+      if (counted() < MAX_REPORTS_PER_PEER) {
+        sql.exec(
+          'INSERT OR IGNORE INTO swarm_reports (info_hash, peer_id, reporter, reported_at_ms) VALUES (?, ?, ?, ?)',
+          infoHashKey,
+          peerKey,
+          report.reporter,
+          now,
+        );
+      }
+      const inThisSwarm = counted();
+      reporters = Math.max(reporters, inThisSwarm);
+      if (shouldBlock(inThisSwarm)) blockedIn.push(fromStorageKey(infoHashKey));
+    }
+    if (blockedIn.length === 0) return { kind: 'counted', reporters, blocked: false };
+
     const swarms = this.swarms();
+    const identities: { infoHash: string; peerId: string }[] = blockedIn.map((infoHash) => ({ infoHash, peerId: report.peerId }));
     const offenders = new Set<string>();
-    for (const infoHash of swarms.infoHashes()) {
-      const member = swarms.member(infoHash, peerId);
+    for (const infoHash of blockedIn) {
+      const member = swarms.member(infoHash, report.peerId);
       if (member) offenders.add(member.connectionId);
     }
-    const identities: { infoHash: string; peerId: string }[] = [];
     for (const connectionId of offenders) {
       const attachment = this.socketsById.get(connectionId)?.deserializeAttachment() as PeerAttachment | null | undefined;
       for (const joined of attachment?.swarms ?? []) identities.push({ infoHash: joined.infoHash, peerId: joined.peerId });
     }
-    // Not connected right now: block the reported id in every swarm it could rejoin.
-    if (identities.length === 0) for (const infoHash of swarms.infoHashes()) identities.push({ infoHash, peerId });
     for (const identity of identities) await this.reportBadPeer(identity.infoHash, identity.peerId);
-    return { reporters, blocked: true };
+    return { kind: 'counted', reporters, blocked: true };
   }
 
   /** Member and seeder counts per swarm (RPC; for dashboards and tests). */
@@ -201,8 +291,6 @@ export class SwarmTracker extends HealthCheckedObject {
     const wasComplete = joined?.complete ?? false;
     const complete = isCompleteAfter(wasComplete, request.event, request.left);
     const uploadedBytes = Math.max(joined?.uploadedBytes ?? 0, request.uploaded ?? 0);
-    // A socket that re-announces under a new peer_id leaves its old membership behind.
-    if (joined && joined.peerId !== peerId) swarms.remove(infoHash, joined.peerId);
     const member: SwarmMember = {
       peerId,
       connectionId: attachment.connectionId,
@@ -211,7 +299,15 @@ export class SwarmTracker extends HealthCheckedObject {
       country: attachment.country,
       uploadedBytes,
     };
-    if (swarms.announce(infoHash, member, request.event)) {
+    // Another socket owns this peer_id here: refuse the whole announce, its offers and answer included.
+    if (swarms.member(infoHash, peerId) && !swarms.owns(infoHash, peerId, attachment.connectionId)) {
+      ws.serializeAttachment(attachment);
+      send(ws, failure('peer_id is in use by another connection', { action: 'announce', infoHash }));
+      return;
+    }
+    // A socket that re-announces under a new peer_id leaves its old membership behind.
+    if (joined && joined.peerId !== peerId) swarms.remove(infoHash, joined.peerId);
+    if (swarms.announce(infoHash, member, request.event) === 'joined') {
       if (joined) Object.assign(joined, { peerId, complete, uploadedBytes });
       else {
         joined = { infoHash, peerId, complete, uploadedBytes };
@@ -233,19 +329,84 @@ export class SwarmTracker extends HealthCheckedObject {
         swarms.members(infoHash),
         (candidate) => this.isBlocked(infoHash, candidate),
       );
+      const now = this.now();
       recipients.forEach((recipient, index) => {
         const offer = request.offers?.[index];
         const socket = this.socketsById.get(recipient.connectionId);
-        if (offer && socket) send(socket, relayedOffer(infoHash, peerId, offer.offer_id, offer.offer));
+        if (!offer || !socket) return;
+        this.rememberOffer(recipient.connectionId, infoHash, offer.offer_id, peerId, now);
+        send(socket, relayedOffer(infoHash, peerId, offer.offer_id, offer.offer));
       });
     }
 
     if (request.answer !== undefined && request.to_peer_id !== undefined && request.offer_id !== undefined) {
       const target = swarms.member(infoHash, request.to_peer_id);
       if (!target || this.isBlocked(infoHash, peerId) || this.isBlocked(infoHash, target.peerId)) return;
+      // Only an answer to an offer we relayed to this very socket, from the peer it names.
+      if (!this.takeOffer(attachment.connectionId, infoHash, request.offer_id, target.peerId)) return;
       const socket = this.socketsById.get(target.connectionId);
-      if (socket) send(socket, relayedAnswer(infoHash, peerId, request.offer_id, request.answer));
+      if (!socket) return;
+      send(socket, relayedAnswer(infoHash, peerId, request.offer_id, request.answer));
+      const offererAttachment = socket.deserializeAttachment() as PeerAttachment | null;
+      this.recordPairing(attachment.reportKeyHash, infoHash, target.peerId);
+      this.recordPairing(offererAttachment?.reportKeyHash ?? null, infoHash, peerId);
     }
+  }
+
+  private rememberOffer(toConnection: string, infoHash: string, offerId: string, fromPeerId: string, now: number): void {
+    const sql = this.ctx.storage.sql;
+    sql.exec('DELETE FROM relayed_offers WHERE relayed_at_ms < ?', now - OFFER_ANSWER_WINDOW_MS);
+    sql.exec(
+      'INSERT OR REPLACE INTO relayed_offers (to_connection, info_hash, offer_id, from_peer_id, relayed_at_ms) VALUES (?, ?, ?, ?, ?)',
+      toConnection,
+      toStorageKey(infoHash),
+      toStorageKey(offerId),
+      toStorageKey(fromPeerId),
+      now,
+    );
+  }
+
+  /** Whether `offerId` from `fromPeerId` was relayed to this socket recently; an offer is answered once. */
+  private takeOffer(toConnection: string, infoHash: string, offerId: string, fromPeerId: string): boolean {
+    const key = [toConnection, toStorageKey(infoHash), toStorageKey(offerId)] as const;
+    const row = this.ctx.storage.sql
+      .exec<{ from_peer_id: string; relayed_at_ms: number }>(
+        'SELECT from_peer_id, relayed_at_ms FROM relayed_offers WHERE to_connection = ? AND info_hash = ? AND offer_id = ?',
+        ...key,
+      )
+      .toArray()[0];
+    if (!row || row.from_peer_id !== toStorageKey(fromPeerId) || row.relayed_at_ms < this.now() - OFFER_ANSWER_WINDOW_MS) return false;
+    this.ctx.storage.sql.exec('DELETE FROM relayed_offers WHERE to_connection = ? AND info_hash = ? AND offer_id = ?', ...key);
+    return true;
+  }
+
+  /** The socket with this report key exchanged an offer and an answer with `peerId` (so it may report it). */
+  private recordPairing(reportKeyHash: string | null, infoHash: string, peerId: string): void {
+    if (!reportKeyHash) return;
+    this.ctx.storage.sql.exec(
+      'INSERT OR REPLACE INTO pairings (report_key_hash, info_hash, peer_id, paired_at_ms) VALUES (?, ?, ?, ?)',
+      reportKeyHash,
+      toStorageKey(infoHash),
+      toStorageKey(peerId),
+      this.now(),
+    );
+  }
+
+  /** One token of the reporter's per-video report bucket (domain/swarm/rate-limit.ts), kept in storage. */
+  private takeReportToken(reporter: string, now: number): boolean {
+    const sql = this.ctx.storage.sql;
+    const row = sql
+      .exec<{ tokens: number; updated_at_ms: number }>('SELECT tokens, updated_at_ms FROM report_buckets WHERE reporter = ?', reporter)
+      .toArray()[0];
+    const bucket: TokenBucketState = row ? { tokens: row.tokens, updatedAtMs: row.updated_at_ms } : fullBucket(REPORT_RATE_LIMIT, now);
+    const taken = takeToken(REPORT_RATE_LIMIT, bucket, now);
+    sql.exec(
+      'INSERT OR REPLACE INTO report_buckets (reporter, tokens, updated_at_ms) VALUES (?, ?, ?)',
+      reporter,
+      taken.state.tokens,
+      taken.state.updatedAtMs,
+    );
+    return taken.allowed;
   }
 
   private scrape(request: ScrapeRequest) {
@@ -292,7 +453,19 @@ export class SwarmTracker extends HealthCheckedObject {
   }
 
   private isBlocked(infoHash: string, peerId: string): boolean {
-    return this.blocked.has(blockKey(infoHash, peerId));
+    const key = blockKey(infoHash, peerId);
+    const expiresAtMs = this.blocked.get(key);
+    if (expiresAtMs === undefined) return false;
+    if (expiresAtMs > this.now()) return true;
+    // Expired: forget it here and in storage (lazily, on the first match after it ends).
+    this.blocked.delete(key);
+    this.ctx.storage.sql.exec(
+      'DELETE FROM peer_blocks WHERE info_hash = ? AND peer_id = ? AND expires_at_ms <= ?',
+      toStorageKey(infoHash),
+      toStorageKey(peerId),
+      this.now(),
+    );
+    return false;
   }
 
   private countDownload(infoHash: string): void {

@@ -32,8 +32,8 @@ async function createVideo(visibility: 'public' | 'unlisted' | 'private' = 'publ
 }
 
 /** One tracker client: its socket and an inbox that later frames can be awaited from. */
-async function connect(videoId: string, cf: { colo?: string; country?: string } = {}) {
-  const request = new Request(`${BASE}/api/v1/tracker/${videoId}`, { headers: { Upgrade: 'websocket' }, cf });
+async function connect(videoId: string, cf: { colo?: string; country?: string } = {}, query = '') {
+  const request = new Request(`${BASE}/api/v1/tracker/${videoId}${query}`, { headers: { Upgrade: 'websocket' }, cf });
   const response = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, env, createExecutionContext());
   expect(response.status).toBe(101);
   const socket = response.webSocket;
@@ -88,6 +88,36 @@ const announceStarted = (peer: string, extra: Frame = {}) => ({
   ...extra,
 });
 const isAnnounceReply = (frame: Frame) => frame.action === 'announce' && 'interval' in frame;
+/** A player's random report key, as p2p-player.ts makes one. */
+const reportKey = () =>
+  btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(18))))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_');
+
+type Client = Awaited<ReturnType<typeof connect>>;
+
+/**
+ * Opens a socket with report key `key`, sends one offer that the tracker relays to `target`, and has `target`
+ * answer it: the tracker has now paired the two.
+ */
+async function pairWith(videoId: string, target: Client, targetPeerId: string, name: string, key: string) {
+  const reporter = await connect(videoId, {}, `?rk=${key}`);
+  // One offer per member, so the target surely gets one whoever else is in the swarm.
+  const offers = Array.from({ length: 10 }, (_, index) => ({ offer_id: `offer-${name}-${index}`, offer: offer(index) }));
+  reporter.send(announceStarted(peerId(name), { numwant: offers.length, offers }));
+  await reporter.next(isAnnounceReply);
+  const offerId = (await target.next((frame) => String(frame.offer_id).startsWith(`offer-${name}-`))).offer_id as string;
+  target.send({
+    action: 'announce',
+    info_hash: INFO_HASH,
+    peer_id: targetPeerId,
+    to_peer_id: peerId(name),
+    offer_id: offerId,
+    answer: { type: 'answer', sdp: 'v=0\r\n' },
+  });
+  await reporter.next((frame) => 'answer' in frame);
+  return reporter;
+}
 
 describe('swarm tracker', () => {
   it('answers an unknown, private or unpublished video with 404 in the API error shape, before any upgrade', async () => {
@@ -251,7 +281,7 @@ describe('swarm tracker', () => {
     expect(bad.inbox.filter((frame) => 'offer' in frame)).toEqual([]);
   });
 
-  it('blocks a peer once two accounts report it, under every stream id its socket holds', async () => {
+  it('blocks a peer once two paired accounts report it, under every stream id its socket holds', async () => {
     const videoId = await createVideo();
     const bad = await connect(videoId);
     const good = await connect(videoId);
@@ -264,12 +294,20 @@ describe('swarm tracker', () => {
     await good.next(isAnnounceReply);
 
     const [first, second] = [await signUp('viewer'), await signUp('viewer')];
-    const report = (token: string) =>
-      api('POST', `/api/v1/tracker/${videoId}/reports`, { token, body: { peerId: peerId('bad-main'), segment: '360p/seg_00003.m4s' } });
-    // The same account twice is one report; a second account blocks.
-    expect((await report(first.accessToken)).body).toEqual({ reporters: 1, blocked: false });
-    expect((await report(first.accessToken)).body).toEqual({ reporters: 1, blocked: false });
-    expect((await report(second.accessToken)).body).toEqual({ reporters: 2, blocked: true });
+    const firstKey = reportKey();
+    const secondKey = reportKey();
+    await pairWith(videoId, bad, peerId('bad-main'), 'r1', firstKey);
+    await pairWith(videoId, bad, peerId('bad-main'), 'r2', secondKey);
+    const report = (token: string, key: string) =>
+      api('POST', `/api/v1/tracker/${videoId}/reports`, {
+        token,
+        body: { peerId: peerId('bad-main'), reportKey: key, segment: '360p/seg_00003.m4s' },
+      });
+    // The same account twice is one report; another account cannot use the first one's key; a second paired account blocks.
+    expect((await report(first.accessToken, firstKey)).body).toEqual({ reporters: 1, blocked: false });
+    expect((await report(first.accessToken, firstKey)).body).toEqual({ reporters: 1, blocked: false });
+    expect((await report(second.accessToken, firstKey)).body.error.code).toBe('report_key_in_use');
+    expect((await report(second.accessToken, secondKey)).body).toEqual({ reporters: 2, blocked: true });
 
     const newcomer = await connect(videoId);
     newcomer.send({
@@ -279,20 +317,100 @@ describe('swarm tracker', () => {
       offers: [{ offer_id: 'o1', offer: offer(1) }],
     });
     await newcomer.next(isAnnounceReply);
-    newcomer.send(announceStarted(peerId('newcomer'), { numwant: 2, offers: [{ offer_id: 'o2', offer: offer(2) }] }));
-    expect(await good.next((frame) => 'offer' in frame)).toMatchObject({ offer_id: 'o2' });
+    // One offer per member: everyone but the blocked peer gets one.
+    const offers = ['o2', 'o3', 'o4', 'o5'].map((offer_id, index) => ({ offer_id, offer: offer(index) }));
+    newcomer.send(announceStarted(peerId('newcomer'), { numwant: offers.length, offers }));
+    expect(await good.next((frame) => String(frame.offer_id).match(/^o[2-5]$/) !== null)).toMatchObject({ peer_id: peerId('newcomer') });
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(bad.inbox.filter((frame) => 'offer' in frame)).toEqual([]);
+    expect(bad.inbox.filter((frame) => 'offer' in frame && /^o[1-5]$/.test(String(frame.offer_id)))).toEqual([]);
+  });
+
+  it('ignores reports from accounts the tracker never paired with the peer: the honest seeder keeps getting offers', async () => {
+    const videoId = await createVideo();
+    const seeder = await connect(videoId);
+    seeder.send(announceStarted(peerId('seeder'), { left: 0 }));
+    await seeder.next(isAnnounceReply);
+    // Two fresh sign-ups, each with a report key of its own socket that joined the swarm but never met the seeder,
+    // and each also trying a key no socket ever used.
+    for (const name of ['mallory', 'trudy']) {
+      const account = await signUp('viewer');
+      const key = reportKey();
+      const lurker = await connect(videoId, {}, `?rk=${key}`);
+      lurker.send(announceStarted(peerId(name)));
+      await lurker.next(isAnnounceReply);
+      for (const tried of [key, reportKey()]) {
+        const refused = await api('POST', `/api/v1/tracker/${videoId}/reports`, {
+          token: account.accessToken,
+          body: { peerId: peerId('seeder'), reportKey: tried },
+        });
+        expect(refused.status).toBe(409);
+        expect(refused.body.error.code).toBe('not_paired');
+      }
+    }
+    const newcomer = await connect(videoId);
+    const offers = ['o1', 'o2', 'o3'].map((offer_id, index) => ({ offer_id, offer: offer(index) }));
+    newcomer.send(announceStarted(peerId('newcomer'), { numwant: offers.length, offers }));
+    expect(await seeder.next((frame) => 'offer' in frame)).toMatchObject({ peer_id: peerId('newcomer') });
+  });
+
+  it('lets a block lapse after 24 hours, and limits reports per account', async () => {
+    const videoId = await createVideo();
+    const bad = await connect(videoId);
+    bad.send(announceStarted(peerId('bad'), { left: 0 }));
+    await bad.next(isAnnounceReply);
+    const keys = [reportKey(), reportKey()];
+    const accounts = [await signUp('viewer'), await signUp('viewer')];
+    for (const [index, key] of keys.entries()) {
+      await pairWith(videoId, bad, peerId('bad'), `lapse-${index}`, key);
+      const reported = await api('POST', `/api/v1/tracker/${videoId}/reports`, {
+        token: accounts[index]?.accessToken,
+        body: { peerId: peerId('bad'), reportKey: key },
+      });
+      expect(reported.status).toBe(200);
+    }
+    const tracker = env.SWARM_TRACKER.get(env.SWARM_TRACKER.idFromName(videoId));
+    const offerFromNewcomer = async (name: string) => {
+      const newcomer = await connect(videoId);
+      const offers = Array.from({ length: 5 }, (_, index) => ({ offer_id: `${name}-${index}`, offer: offer(index) }));
+      newcomer.send(announceStarted(peerId(name), { numwant: offers.length, offers }));
+      await newcomer.next(isAnnounceReply);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return bad.inbox.some((frame) => String(frame.offer_id).startsWith(`${name}-`));
+    };
+    expect(await offerFromNewcomer('before')).toBe(false);
+    // The object's clock moves 24 hours and a minute on; the block has ended.
+    await runInDurableObject(tracker, (instance: SwarmTracker) => {
+      (instance as unknown as { now: () => number }).now = () => Date.now() + 24 * 3600_000 + 60_000;
+    });
+    expect(await offerFromNewcomer('after')).toBe(true);
+
+    // One account, many reports: the sixth within the hour is refused before anything is looked at.
+    const spammer = await signUp('viewer');
+    const statuses: number[] = [];
+    for (let index = 0; index < 6; index += 1) {
+      const response = await api('POST', `/api/v1/tracker/${videoId}/reports`, {
+        token: spammer.accessToken,
+        body: { peerId: peerId('bad'), reportKey: reportKey() },
+      });
+      statuses.push(response.status);
+    }
+    expect(statuses).toEqual([409, 409, 409, 409, 409, 429]);
   });
 
   it('takes reports only from signed-in accounts, about known videos, with a valid body', async () => {
     const videoId = await createVideo();
     const viewer = await signUp('viewer');
     const path = `/api/v1/tracker/${videoId}/reports`;
-    expect((await api('POST', path, { body: { peerId: 'x' } })).status).toBe(401);
-    expect((await api('POST', path, { token: viewer.accessToken, body: { peerId: '' } })).status).toBe(400);
-    expect((await api('POST', path, { token: viewer.accessToken, body: { peerId: 'x', extra: 1 } })).status).toBe(400);
-    const unknown = await api('POST', '/api/v1/tracker/no-such-video/reports', { token: viewer.accessToken, body: { peerId: 'x' } });
+    const key = reportKey();
+    expect((await api('POST', path, { body: { peerId: 'x', reportKey: key } })).status).toBe(401);
+    expect((await api('POST', path, { token: viewer.accessToken, body: { peerId: '', reportKey: key } })).status).toBe(400);
+    expect((await api('POST', path, { token: viewer.accessToken, body: { peerId: 'x' } })).status).toBe(400);
+    expect((await api('POST', path, { token: viewer.accessToken, body: { peerId: 'x', reportKey: 'short' } })).status).toBe(400);
+    expect((await api('POST', path, { token: viewer.accessToken, body: { peerId: 'x', reportKey: key, extra: 1 } })).status).toBe(400);
+    const unknown = await api('POST', '/api/v1/tracker/no-such-video/reports', {
+      token: viewer.accessToken,
+      body: { peerId: 'x', reportKey: key },
+    });
     expect(unknown.status).toBe(404);
   });
 
@@ -314,5 +432,89 @@ describe('swarm tracker', () => {
     expect(await client.next((frame) => 'failure reason' in frame)).toMatchObject({
       'failure reason': expect.stringContaining('slow down'),
     });
+  });
+  it('refuses a second socket announcing a peer_id another socket owns: offers still reach the owner, who stays after the intruder leaves', async () => {
+    const videoId = await createVideo();
+    const victim = await connect(videoId);
+    const attacker = await connect(videoId);
+    victim.send(announceStarted(peerId('victim'), { left: 0 }));
+    await victim.next(isAnnounceReply);
+    attacker.send(announceStarted(peerId('victim'), { left: 0 }));
+    expect(await attacker.next()).toEqual({
+      'failure reason': 'peer_id is in use by another connection',
+      action: 'announce',
+      info_hash: INFO_HASH,
+    });
+    // Nor can the intruder stop the owner's membership.
+    attacker.send(announceStarted(peerId('victim'), { event: 'stopped' }));
+    expect(await attacker.next()).toMatchObject({ 'failure reason': 'peer_id is in use by another connection' });
+
+    const viewer = await connect(videoId);
+    viewer.send(announceStarted(peerId('viewer'), { numwant: 1, offers: [{ offer_id: 'o1', offer: offer(1) }] }));
+    expect(await viewer.next(isAnnounceReply)).toMatchObject({ complete: 1, incomplete: 1 });
+    expect(await victim.next((frame) => 'offer' in frame)).toMatchObject({ peer_id: peerId('viewer'), offer_id: 'o1' });
+    expect(attacker.inbox.filter((frame) => 'offer' in frame)).toEqual([]);
+
+    attacker.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const tracker = env.SWARM_TRACKER.get(env.SWARM_TRACKER.idFromName(videoId));
+    expect((await tracker.swarmStats())[INFO_HASH]).toMatchObject({ complete: 1, incomplete: 1 });
+  });
+
+  it('relays answers only from the socket an offer was relayed to, and only to the socket owning to_peer_id', async () => {
+    const videoId = await createVideo();
+    const alice = await connect(videoId);
+    const bob = await connect(videoId);
+    const mallory = await connect(videoId);
+    alice.send(announceStarted(peerId('alice')));
+    await alice.next(isAnnounceReply);
+    mallory.send(announceStarted(peerId('mallory')));
+    await mallory.next(isAnnounceReply);
+    // Bob's offer goes to alice only.
+    bob.send(announceStarted(peerId('bob'), { numwant: 1, offers: [{ offer_id: 'o1', offer: offer(1) }] }));
+    await bob.next(isAnnounceReply);
+    const relayed = await Promise.race([
+      alice.next((frame) => frame.offer_id === 'o1').then(() => 'alice'),
+      mallory.next((frame) => frame.offer_id === 'o1').then(() => 'mallory'),
+    ]);
+    const [receiver, other, otherId] = relayed === 'alice' ? [alice, mallory, 'mallory'] : [mallory, alice, 'alice'];
+    const answer = (from: string) => ({
+      action: 'announce',
+      info_hash: INFO_HASH,
+      peer_id: peerId(from),
+      to_peer_id: peerId('bob'),
+      offer_id: 'o1',
+      answer: { type: 'answer', sdp: `v=0\r\no=${from}\r\n` },
+    });
+    // The member that never received the offer answers it, under its own id and under the receiver's: nothing reaches bob.
+    other.send(answer(otherId));
+    other.send(answer(relayed));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(bob.inbox.filter((frame) => 'answer' in frame)).toEqual([]);
+    // The receiver's own answer goes through, once.
+    receiver.send(answer(relayed));
+    expect(await bob.next((frame) => 'answer' in frame)).toMatchObject({ peer_id: peerId(relayed), offer_id: 'o1' });
+    receiver.send(answer(relayed));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(bob.inbox.filter((frame) => 'answer' in frame)).toEqual([]);
+  });
+
+  it('keeps a peer_id with its owner after the object wakes from hibernation', async () => {
+    const videoId = await createVideo();
+    const owner = await connect(videoId);
+    const intruder = await connect(videoId);
+    owner.send(announceStarted(peerId('owner')));
+    await owner.next(isAnnounceReply);
+    const stub = env.SWARM_TRACKER.get(env.SWARM_TRACKER.idFromName(videoId));
+    await runInDurableObject(stub, (instance: SwarmTracker) => {
+      const memory = instance as unknown as { membership: unknown; socketsById: Map<string, WebSocket> };
+      memory.membership = null;
+      memory.socketsById.clear();
+    });
+    intruder.send(announceStarted(peerId('owner')));
+    expect(await intruder.next()).toMatchObject({ 'failure reason': 'peer_id is in use by another connection' });
+    const viewer = await connect(videoId);
+    viewer.send(announceStarted(peerId('viewer'), { numwant: 1, offers: [{ offer_id: 'o1', offer: offer(1) }] }));
+    expect(await owner.next((frame) => 'offer' in frame)).toMatchObject({ offer_id: 'o1' });
   });
 });

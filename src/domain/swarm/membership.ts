@@ -2,6 +2,10 @@
 // belongs to one WebSocket (`connectionId`); a socket may join several swarms (the protocol lets one socket
 // announce many info_hashes). Kept in memory only: after hibernation the object rebuilds it from its sockets'
 // attachments, which is why every field here is also in the attachment.
+//
+// Ownership: a peer_id belongs to the socket that announced it first, until that socket stops or closes. Another
+// socket announcing the same id changes nothing (`taken`): otherwise it would take over the id, receive the
+// offers and answers meant for its owner, and on leaving take the owner out of the swarm with it.
 import type { AnnounceEvent, SwarmCounts } from './protocol';
 
 export interface SwarmMember {
@@ -17,11 +21,16 @@ export interface SwarmMember {
 export class SwarmRegistry {
   private readonly swarms = new Map<string, Map<string, SwarmMember>>();
 
-  /** Adds or refreshes a member; `stopped` removes it. Returns whether the member is in the swarm afterwards. */
-  announce(infoHash: string, member: SwarmMember, event: AnnounceEvent | undefined): boolean {
+  /**
+   * Adds or refreshes a member; `stopped` removes it. `joined`/`left`: the member is in the swarm afterwards or
+   * not; `taken`: another socket owns this peer_id in this swarm, and nothing changed.
+   */
+  announce(infoHash: string, member: SwarmMember, event: AnnounceEvent | undefined): 'joined' | 'left' | 'taken' {
+    const owner = this.member(infoHash, member.peerId);
+    if (owner && owner.connectionId !== member.connectionId) return 'taken';
     if (event === 'stopped') {
       this.remove(infoHash, member.peerId);
-      return false;
+      return 'left';
     }
     let swarm = this.swarms.get(infoHash);
     if (!swarm) {
@@ -29,7 +38,12 @@ export class SwarmRegistry {
       this.swarms.set(infoHash, swarm);
     }
     swarm.set(member.peerId, member);
-    return true;
+    return 'joined';
+  }
+
+  /** Whether `peerId` in this swarm is announced by the socket `connectionId`. */
+  owns(infoHash: string, peerId: string, connectionId: string): boolean {
+    return this.member(infoHash, peerId)?.connectionId === connectionId;
   }
 
   remove(infoHash: string, peerId: string): void {

@@ -24,17 +24,30 @@ describe('SwarmRegistry', () => {
   it('removes a peer on stopped and forgets empty swarms', () => {
     const registry = new SwarmRegistry();
     registry.announce('a', member('p1', 'c1'), 'started');
-    expect(registry.announce('a', member('p1', 'c1'), 'stopped')).toBe(false);
+    expect(registry.announce('a', member('p1', 'c1'), 'stopped')).toBe('left');
     expect(registry.infoHashes()).toEqual([]);
   });
 
-  it('drops every membership of a closed socket but not a newer socket of the same peer', () => {
+  it('keeps a peer_id with the socket that announced it first: another socket can neither take nor stop it', () => {
+    const registry = new SwarmRegistry();
+    expect(registry.announce('a', member('p1', 'owner'), 'started')).toBe('joined');
+    expect(registry.announce('a', member('p1', 'intruder', true), 'started')).toBe('taken');
+    expect(registry.announce('a', member('p1', 'intruder'), 'stopped')).toBe('taken');
+    expect(registry.member('a', 'p1')).toMatchObject({ connectionId: 'owner', complete: false });
+    expect(registry.owns('a', 'p1', 'owner')).toBe(true);
+    expect(registry.owns('a', 'p1', 'intruder')).toBe(false);
+    // Once the owner's socket is gone the id is free again.
+    expect(registry.removeConnection('owner')).toEqual(['a']);
+    expect(registry.announce('a', member('p1', 'intruder'), 'started')).toBe('joined');
+  });
+
+  it('drops every membership of a closed socket and nobody else', () => {
     const registry = new SwarmRegistry();
     registry.announce('a', member('p1', 'old'), 'started');
     registry.announce('b', member('p1', 'old'), 'started');
-    registry.announce('b', member('p1', 'new'), 'started');
-    expect(registry.removeConnection('old').sort()).toEqual(['a']);
-    expect(registry.member('b', 'p1')?.connectionId).toBe('new');
+    registry.announce('b', member('p2', 'other'), 'started');
+    expect(registry.removeConnection('old').sort()).toEqual(['a', 'b']);
+    expect(registry.member('b', 'p2')?.connectionId).toBe('other');
   });
 });
 
