@@ -13,7 +13,9 @@ const CACHE_BOUND_MS = 5_000;
 async function sensitiveCalls(token: string) {
   const video = await api('POST', '/api/v1/videos', { token, body: { title: 'After revocation', language: 'en', visibility: 'public' } });
   const key = await api('POST', '/api/v1/api-keys', { token, body: { name: 'after revocation', scopes: ['catalog:read'] } });
-  const room = await api('POST', '/api/v1/tokens/room', { token, body: { roomId: 'standup' } });
+  // A room of the caller's own (a revoked token gets no room, and then no room token either).
+  const hosted = await api('POST', '/api/v1/rooms', { token, body: {} });
+  const room = await api('POST', '/api/v1/tokens/room', { token, body: { roomId: hosted.body.room?.id ?? 'standup' } });
   return [video, key, room];
 }
 

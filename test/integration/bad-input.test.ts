@@ -130,7 +130,8 @@ describe('generated malformed requests to every operation', () => {
     }
     await markVideoReady(videos[0] as string);
     const ingest = await api('POST', '/api/v1/tokens/ingest', { token: viewer.accessToken, body: { videoId: videos[0] } });
-    const room = await api('POST', '/api/v1/tokens/room', { token: viewer.accessToken, body: { roomId: 'fuzz-room' } });
+    const hosted = await api('POST', '/api/v1/rooms', { token: viewer.accessToken, body: { title: 'Fuzz room' } });
+    const room = await api('POST', '/api/v1/tokens/room', { token: viewer.accessToken, body: { roomId: hosted.body.room.id } });
     expect([ingest.status, room.status]).toEqual([201, 201]);
     const rules = await api('GET', '/api/v1/alerts/rules', { token: admin.accessToken });
 

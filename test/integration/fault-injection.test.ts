@@ -187,10 +187,15 @@ describe('a Durable Object restarted mid-stream', () => {
   });
 
   it('call room peers rejoin after the room object restarts and signal each other again', async () => {
-    const roomId = `fault-room-${crypto.randomUUID().slice(0, 8)}`;
-    const user = await signUp();
+    // Two people (one seat per user): the host and a member invited by link.
+    const host = await signUp();
+    const guest = await signUp();
+    const created = await api('POST', '/api/v1/rooms', { token: host.accessToken, body: {} });
+    const roomId = created.body.room.id as string;
+    await api('POST', `/api/v1/rooms/${roomId}/join`, { token: guest.accessToken, body: { inviteToken: created.body.inviteToken } });
     const tokens: { token: string; peerId: string }[] = [];
-    for (let i = 0; i < 2; i++) tokens.push((await api('POST', '/api/v1/tokens/room', { token: user.accessToken, body: { roomId } })).body);
+    for (const user of [host, guest])
+      tokens.push((await api('POST', '/api/v1/tokens/room', { token: user.accessToken, body: { roomId } })).body);
     const join = async (token: string) => {
       const response = await fetchWith(
         new Request(`${BASE}/api/v1/rooms/${roomId}/ws?token=${encodeURIComponent(token)}`, { headers: { Upgrade: 'websocket' } }),

@@ -144,8 +144,23 @@ describe('SFU routes', () => {
   const offer = { type: 'offer', sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n' };
   const answer = { type: 'answer', sdp: 'v=0\r\no=- 2 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n' };
 
-  async function roomToken(roomId: string, who = user) {
-    const issued = await api('POST', '/api/v1/tokens/room', { token: who.accessToken, body: { roomId } });
+  // Rooms by name for this file, hosted by `user`; anyone else joins through the invite link.
+  const roomsByName = new Map<string, { id: string; inviteToken: string }>();
+  async function roomNamed(name: string) {
+    let room = roomsByName.get(name);
+    if (!room) {
+      const created = await api('POST', '/api/v1/rooms', { token: user.accessToken, body: { title: name } });
+      room = { id: created.body.room.id as string, inviteToken: created.body.inviteToken as string };
+      roomsByName.set(name, room);
+    }
+    return room;
+  }
+  const roomPath = async (name: string) => `/api/v1/rooms/${(await roomNamed(name)).id}`;
+  async function roomToken(name: string, who = user) {
+    const room = await roomNamed(name);
+    if (who !== user)
+      await api('POST', `/api/v1/rooms/${room.id}/join`, { token: who.accessToken, body: { inviteToken: room.inviteToken } });
+    const issued = await api('POST', '/api/v1/tokens/room', { token: who.accessToken, body: { roomId: room.id } });
     expect(issued.status).toBe(201);
     return issued.body.token as string;
   }
@@ -173,7 +188,7 @@ describe('SFU routes', () => {
   }
 
   it('requires the room token of this room', async () => {
-    const path = '/api/v1/rooms/standup/sfu/sessions';
+    const path = `${await roomPath('standup')}/sfu/sessions`;
     const body = { sessionDescription: offer };
     expect((await call('POST', path, sfuConfigured, { body })).status).toBe(401);
     const withAccessToken = await call('POST', path, sfuConfigured, { token: user.accessToken, body });
@@ -187,7 +202,7 @@ describe('SFU routes', () => {
 
   it('validates the offer and answers 503 not_configured without the app id and secret', async () => {
     const token = await roomToken('standup');
-    const path = '/api/v1/rooms/standup/sfu/sessions';
+    const path = `${await roomPath('standup')}/sfu/sessions`;
     for (const body of [{}, { sessionDescription: answer }, { sessionDescription: { type: 'offer', sdp: 'x'.repeat(70_000) } }]) {
       expect((await call('POST', path, sfuConfigured, { token, body })).status).toBe(400);
     }
@@ -199,7 +214,10 @@ describe('SFU routes', () => {
   it('relays session → tracks → renegotiate → close, each bound to the session grant', async () => {
     const spy = stubRealtime();
     const token = await roomToken('standup');
-    const created = await call('POST', '/api/v1/rooms/standup/sfu/sessions', sfuConfigured, { token, body: { sessionDescription: offer } });
+    const created = await call('POST', `${await roomPath('standup')}/sfu/sessions`, sfuConfigured, {
+      token,
+      body: { sessionDescription: offer },
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ sessionId: 'e017a2629c754fedc1f7d8587e06d126', sessionDescription: answer });
     const grant = created.body.sessionGrant as string;
@@ -209,7 +227,7 @@ describe('SFU routes', () => {
     expect((newInit.headers as Record<string, string>).Authorization).toBe('Bearer app-secret-1');
     expect(JSON.parse(String(newInit.body))).toEqual({ sessionDescription: offer });
 
-    const base = `/api/v1/rooms/standup/sfu/sessions/${created.body.sessionId}`;
+    const base = `${await roomPath('standup')}/sfu/sessions/${created.body.sessionId}`;
     const headers = { 'X-SFU-Session-Grant': grant };
     const tracks = await call('POST', `${base}/tracks`, sfuConfigured, {
       token,
@@ -246,8 +264,11 @@ describe('SFU routes', () => {
   it('refuses calls on a session without its grant, or with the grant of another user', async () => {
     const spy = stubRealtime();
     const token = await roomToken('standup');
-    const created = await call('POST', '/api/v1/rooms/standup/sfu/sessions', sfuConfigured, { token, body: { sessionDescription: offer } });
-    const path = `/api/v1/rooms/standup/sfu/sessions/${created.body.sessionId}/renegotiate`;
+    const created = await call('POST', `${await roomPath('standup')}/sfu/sessions`, sfuConfigured, {
+      token,
+      body: { sessionDescription: offer },
+    });
+    const path = `${await roomPath('standup')}/sfu/sessions/${created.body.sessionId}/renegotiate`;
     const body = { sessionDescription: answer };
     const missing = await call('PUT', path, sfuConfigured, { token, body });
     expect(missing.status).toBe(403);
@@ -268,7 +289,7 @@ describe('SFU routes', () => {
       async () => new Response(JSON.stringify({ errorCode: 'internal', errorDescription: 'secret upstream detail' }), { status: 500 }),
     );
     const token = await roomToken('standup');
-    const response = await call('POST', '/api/v1/rooms/standup/sfu/sessions', sfuConfigured, {
+    const response = await call('POST', `${await roomPath('standup')}/sfu/sessions`, sfuConfigured, {
       token,
       body: { sessionDescription: offer },
     });
