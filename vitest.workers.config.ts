@@ -15,6 +15,7 @@ export default defineConfig(async () => {
           bindings: {
             TEST_MIGRATIONS: migrations,
             JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-0123456789',
+            CONTENT_KEY_SECRET: 'test-content-key-secret-long-enough-0123456789',
             APP_ENV: 'test',
             LOG_LEVEL: 'error',
             // Knobs of the fuzz test (test/integration/bad-input.test.ts): repeat a run's seed, change its size.

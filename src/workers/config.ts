@@ -20,6 +20,7 @@ const configSchema = z.object({
   ACCOUNT_CHECK_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters'),
+  CONTENT_KEY_SECRET: z.string().min(32, 'CONTENT_KEY_SECRET must be at least 32 characters').optional(),
 });
 
 export interface Config {
@@ -30,6 +31,8 @@ export interface Config {
   maxBodyBytes: number;
   accountCheckCacheMs: number;
   jwtSecret: string;
+  /** null: encrypted videos can be neither packaged nor played (the key routes answer 503). */
+  contentKeySecret: string | null;
   logLevel: LogLevel;
 }
 
@@ -57,6 +60,7 @@ export function loadConfig(env: Env): Config {
     maxBodyBytes: c.MAX_BODY_BYTES,
     accountCheckCacheMs: c.ACCOUNT_CHECK_CACHE_MS,
     jwtSecret: c.JWT_SECRET,
+    contentKeySecret: c.CONTENT_KEY_SECRET ?? null,
     logLevel: c.LOG_LEVEL,
   };
   cache.set(env, config);

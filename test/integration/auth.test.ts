@@ -101,7 +101,8 @@ describe('access tokens', () => {
 
   it('does not accept a room or ingest token as an access token', async () => {
     const user = await signUp();
-    const room = await api('POST', '/api/v1/tokens/room', { token: user.accessToken, body: { roomId: 'standup' } });
+    const hosted = await api('POST', '/api/v1/rooms', { token: user.accessToken, body: {} });
+    const room = await api('POST', '/api/v1/tokens/room', { token: user.accessToken, body: { roomId: hosted.body.room.id } });
     expect(room.status).toBe(201);
     expect(room.body.peerId).toMatch(/^peer_/);
     const ingest = await api('POST', '/api/v1/tokens/ingest', { token: user.accessToken, body: { videoId: 'vid_x' } });
