@@ -58,6 +58,9 @@ export interface Env {
   UPLOAD_PART_BYTES?: string;
   // secrets (.dev.vars locally, `wrangler secret put` in production)
   JWT_SECRET: string;
+  // Wraps the AES-128 content keys of paid and private videos at rest (video_keys); at least 32 characters.
+  // Unset → issuing or serving a content key answers 503 misconfigured; everything else works.
+  CONTENT_KEY_SECRET?: string;
   // Authorization header values for the IPFS_API_URLS nodes (one for all, or one per node, comma-separated).
   IPFS_API_AUTHORIZATIONS?: string;
   // Signs alert webhooks (X-VibeStream-Signature); when unset they are sent unsigned, with a warning.

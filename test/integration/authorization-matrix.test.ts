@@ -74,6 +74,9 @@ const MATRIX: Record<string, string> = {
   'PUT /api/v1/videos/{id}/files/{path}':                        '401  403    ok   404   ok    403     ok     401     401',
   'PUT /api/v1/videos/{id}/package':                             '401  403    ok   404   ok    403     ok     401     401',
   'PUT /api/v1/videos/{id}/package/files/{path}':                '401  403    ok   404   ok    403     ok     401     401',
+  'POST /api/v1/videos/{id}/content-key':                        '401  403    ok   404   ok    403     ok     401     401',
+  // The content key of a paid video: its creator and admins; anyone else needs a playback token (401 without).
+  'GET /api/v1/videos/{id}/hls/key':                             '401  401    ok   401   ok    ok      ok     401     401',
   'PUT /api/v1/videos/{id}/prices':                              '401  403    ok   403   ok    403     ok     401     401',
   'PUT /api/v1/creators/{id}/subscription-price':                '401  403    ok   403   ok    403     ok     401     401',
   'GET /api/v1/videos/{id}/uploads':                             '401  403    ok   404   ok    403     ok     401     401',
@@ -238,6 +241,12 @@ async function callFor(op: FuzzOperation, who: Column, fx: Fixtures): Promise<Ca
         headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(SEGMENT.byteLength) },
       };
     }
+    case 'POST /api/v1/videos/{id}/content-key':
+      return { path: videoPath(await newVideo(fx, false)) };
+    case 'GET /api/v1/videos/{id}/hls/key':
+      // The paid video gets its key (issued to its creator), so an authorized caller meets 200, not 404.
+      await api('POST', `/api/v1/videos/${fx.paidVideo}/content-key`, { token: fx.own.accessToken });
+      return { path: videoPath(fx.paidVideo) };
     case 'PUT /api/v1/videos/{id}/package':
       return { path: videoPath(await newVideo(fx, false)), body: { estimatedBytes: 100_000 } };
     case 'PUT /api/v1/videos/{id}/package/files/{path}': {

@@ -65,7 +65,6 @@ export async function pricedVideo(prices: { purchase?: number; rental?: number }
   });
   if (created.status !== 201) throw new Error(`video create failed: ${JSON.stringify(created.body)}`);
   const videoId = created.body.id as string;
-  await markVideoReady(videoId);
   await env.UPLOADS.put(
     `videos/${videoId}/360p/index.m3u8`,
     '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-MAP:URI="init.mp4"\n#EXTINF:4.0,\nseg_00000.m4s\n#EXT-X-ENDLIST\n',
@@ -79,6 +78,8 @@ export async function pricedVideo(prices: { purchase?: number; rental?: number }
     },
   });
   if (priced.status !== 200) throw new Error(`pricing failed: ${JSON.stringify(priced.body)}`);
+  // Priced while a draft, as a paid video must be: a video published in the clear cannot be given a price.
+  await markVideoReady(videoId);
   return { creator, videoId };
 }
 

@@ -1,5 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
+import { encryptPackage, fromBase64Url } from '../../src/domain/content-encryption';
+import type { IntegrityManifest } from '../../src/domain/packaging/manifest';
 import { api, signUp, testManifest } from './helpers';
 
 const segmentBodies = [Uint8Array.from({ length: 32 }, (_, i) => i), Uint8Array.from({ length: 20 }, (_, i) => 200 - i)];
@@ -23,13 +25,25 @@ async function packagedVideo(visibility: 'public' | 'private', publish = true) {
   const creator = await signUp('creator');
   const created = await api('POST', '/api/v1/videos', { token: creator.accessToken, body: { title: 'Clip', language: 'en', visibility } });
   const videoId = created.body.id as string;
-  const stored = await api('PUT', `/api/v1/videos/${videoId}/manifest`, { token: creator.accessToken, body: await manifestFor(videoId) });
+  let manifest = (await manifestFor(videoId)) as IntegrityManifest;
+  const files = new Map<string, Uint8Array>([
+    ['360p/index.m3u8', playlist],
+    ...segmentBodies.map((bytes, index) => [`360p/seg_0000${index}.m4s`, bytes] as [string, Uint8Array]),
+  ]);
+  // A private video is packaged encrypted with its content key (content-keys.test.ts).
+  const issued = await api('POST', `/api/v1/videos/${videoId}/content-key`, { token: creator.accessToken });
+  if (issued.body.encryption === 'aes-128') {
+    const encrypted = await encryptPackage(
+      { manifest, read: async (path) => files.get(path) as Uint8Array },
+      fromBase64Url(issued.body.key),
+    );
+    manifest = encrypted.manifest;
+    for (const [path, bytes] of encrypted.files) files.set(path, bytes);
+  }
+  const stored = await api('PUT', `/api/v1/videos/${videoId}/manifest`, { token: creator.accessToken, body: manifest });
   expect(stored.status).toBe(200);
   if (publish) {
-    await upload(creator.accessToken, videoId, '360p/index.m3u8', playlist);
-    for (const [index, bytes] of segmentBodies.entries()) {
-      expect((await upload(creator.accessToken, videoId, `360p/seg_0000${index}.m4s`, bytes)).status).toBe(204);
-    }
+    for (const [path, bytes] of files) expect((await upload(creator.accessToken, videoId, path, bytes)).status).toBe(204);
     expect((await api('POST', `/api/v1/videos/${videoId}/publish`, { token: creator.accessToken })).status).toBe(200);
   }
   return { creator, videoId };

@@ -10,6 +10,9 @@ async function pricedVideoOf() {
     body: { title: 'Card price', language: 'en', visibility: 'public' },
   });
   await markVideoReady(created.body.id);
+  // Published encrypted, so it may take prices (a video published in the clear may not: content-keys.test.ts).
+  const { env } = await import('cloudflare:workers');
+  await env.DB.prepare("UPDATE videos SET content_encryption = 'aes-128' WHERE id = ?").bind(created.body.id).run();
   const setPrices = (body: unknown) => api('PUT', `/api/v1/videos/${created.body.id}/prices`, { token: creator.accessToken, body });
   const card = async () => {
     const video = await api('GET', `/api/v1/videos/${created.body.id}`);

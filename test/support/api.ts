@@ -51,22 +51,38 @@ export async function signUp(
   return { ...body, password };
 }
 
+/** The body of PUT /videos/{id}/prices. */
+export interface TestPrices {
+  purchase?: { amount: number; currency: string };
+  rental?: { amount: number; currency: string; rentalHours: number };
+}
+
 /**
  * Creates a video and, unless `publish` is false, uploads a package and publishes it (only published videos are
- * in the catalog): the synthetic one-segment package by default, or `publish` itself when given.
+ * in the catalog): the synthetic one-segment package by default, or `publish` itself when given. `prices` are
+ * set before the package is uploaded, as a creator must for a paid video: its package is then encrypted.
  */
 export async function createVideo(
   baseUrl: string,
   accessToken: string,
-  input: { title: string; visibility: 'public' | 'unlisted' | 'private'; language?: string } & Record<string, unknown>,
+  input: { title: string; visibility: 'public' | 'unlisted' | 'private'; language?: string; prices?: TestPrices } & Record<string, unknown>,
   publish: VideoPackage | false = syntheticPackage(),
 ): Promise<TestVideo> {
+  const { prices, ...fields } = input;
   const response = await fetch(`${baseUrl}/api/v1/videos`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${accessToken}` },
-    body: JSON.stringify({ language: 'en', ...input }),
+    body: JSON.stringify({ language: 'en', ...fields }),
   });
   const video = await expectJson<TestVideo>(response, 201, 'create video');
+  if (prices) {
+    const priced = await fetch(`${baseUrl}/api/v1/videos/${video.id}/prices`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${accessToken}` },
+      body: JSON.stringify(prices),
+    });
+    await expectJson(priced, 200, 'set prices');
+  }
   if (publish === false) return video;
   await publishPackage(baseUrl, accessToken, video.id, publish);
   return { ...video, status: 'ready' };

@@ -7,6 +7,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runToCompletion } from '../../dev/lib/run';
+import { encryptPackage, fromBase64Url } from '../../src/domain/content-encryption';
 import type { IntegrityManifest } from '../../src/domain/packaging/manifest';
 import { manifestFiles } from '../../src/domain/packaging/manifest';
 
@@ -98,10 +99,35 @@ async function expectOk(response: Response, what: string): Promise<void> {
   if (!response.ok) throw new Error(`${what} failed: ${response.status} ${await response.text()}`);
 }
 
-/** Uploads the manifest and every file of `pkg` to `videoId`, then publishes it. */
-export async function publishPackage(baseUrl: string, accessToken: string, videoId: string, pkg: VideoPackage): Promise<void> {
+/**
+ * The package as the video needs it: encrypted with its content key when the API says so (a private or priced
+ * video; POST /videos/{id}/content-key), as a creator's packager does; unchanged otherwise.
+ */
+export async function packageForVideo(baseUrl: string, accessToken: string, videoId: string, pkg: VideoPackage): Promise<VideoPackage> {
+  const response = await fetch(`${baseUrl}/api/v1/videos/${videoId}/content-key`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${accessToken}` },
+  });
+  if (!response.ok) throw new Error(`content key failed: ${response.status} ${await response.text()}`);
+  const issued = (await response.json()) as { encryption: 'none' | 'aes-128'; key?: string };
+  if (issued.encryption === 'none' || pkg.manifest.encryption) return pkg;
+  const read = async (path: string) => {
+    const bytes = pkg.files.get(path);
+    if (!bytes) throw new Error(`the package has no ${path}`);
+    return bytes;
+  };
+  const encrypted = await encryptPackage({ manifest: pkg.manifest, read }, fromBase64Url(issued.key ?? ''));
+  return { manifest: encrypted.manifest, files: new Map([...pkg.files, ...encrypted.files]) };
+}
+
+/**
+ * Uploads the manifest and every file of `pkg` to `videoId` (encrypted first when the video needs it), then
+ * publishes it.
+ */
+export async function publishPackage(baseUrl: string, accessToken: string, videoId: string, clearPackage: VideoPackage): Promise<void> {
   const authorization = `Bearer ${accessToken}`;
   const api = `${baseUrl}/api/v1/videos/${videoId}`;
+  const pkg = await packageForVideo(baseUrl, accessToken, videoId, clearPackage);
   await expectOk(
     await fetch(`${api}/manifest`, {
       method: 'PUT',

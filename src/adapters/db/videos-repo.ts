@@ -142,6 +142,12 @@ export function deleteVideoStatement(db: Database, id: string) {
 export function recordPackageFactsStatement(db: Database, id: string, facts: PackageFacts, now: number) {
   return db
     .update(videos)
-    .set({ durationSeconds: facts.durationSeconds, posterPath: facts.posterPath, storyboard: facts.storyboard, updatedAt: now })
+    .set({
+      durationSeconds: facts.durationSeconds,
+      posterPath: facts.posterPath,
+      storyboard: facts.storyboard,
+      contentEncryption: facts.contentEncryption,
+      updatedAt: now,
+    })
     .where(eq(videos.id, id));
 }

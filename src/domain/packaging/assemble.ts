@@ -6,6 +6,7 @@ import {
   buildManifest,
   type FileDigest,
   type IntegrityManifest,
+  type PackageEncryption,
   resolveRelative,
   type StoryboardDigest,
 } from './manifest';
@@ -36,6 +37,7 @@ export function assembleManifest(input: {
   digests: ReadonlyMap<string, FileDigest>;
   poster?: FileDigest | undefined;
   storyboard?: StoryboardDigest | undefined;
+  encryption?: PackageEncryption | undefined;
 }): { manifest: IntegrityManifest; masterPlaylist: string } {
   const digestOf = (path: string): FileDigest => {
     const digest = input.digests.get(path);
@@ -78,6 +80,7 @@ export function assembleManifest(input: {
     renditions,
     poster: input.poster,
     storyboard: input.storyboard,
+    encryption: input.encryption,
   });
   return { manifest, masterPlaylist: buildMasterPlaylist(variants) };
 }

@@ -57,6 +57,11 @@ export interface StoryboardDigest extends FileDigest {
 /** Where the sprite is and how it is laid out, without its digest: what the catalog and the player need. */
 export type StoryboardLayout = Omit<StoryboardDigest, 'bytes' | 'sha256'>;
 
+/** Present when every init and media segment is HLS AES-128 ciphertext (domain/content-encryption); never the key. */
+export interface PackageEncryption {
+  method: 'AES-128';
+}
+
 export interface IntegrityManifest {
   version: typeof MANIFEST_VERSION;
   videoId?: string;
@@ -67,6 +72,8 @@ export interface IntegrityManifest {
   /** Both packagers write them; packages made before they existed have neither. */
   poster?: FileDigest;
   storyboard?: StoryboardDigest;
+  /** Digests above are of the ciphertext, so peers' bytes are verified before they are decrypted. */
+  encryption?: PackageEncryption;
 }
 
 function hex(buffer: ArrayBuffer): string {
@@ -127,6 +134,7 @@ export interface PackageFacts {
   durationSeconds: number;
   posterPath: string | null;
   storyboard: StoryboardLayout | null;
+  contentEncryption: 'none' | 'aes-128';
 }
 
 export function packageFacts(manifest: IntegrityManifest): PackageFacts {
@@ -145,6 +153,7 @@ export function packageFacts(manifest: IntegrityManifest): PackageFacts {
           intervalSeconds: storyboard.intervalSeconds,
         }
       : null,
+    contentEncryption: manifest.encryption ? 'aes-128' : 'none',
   };
 }
 
@@ -154,6 +163,7 @@ export interface BuildManifestInput {
   source: IntegrityManifest['source'];
   poster?: FileDigest | undefined;
   storyboard?: StoryboardDigest | undefined;
+  encryption?: PackageEncryption | undefined;
   renditions: {
     name: string;
     resolution: string;
@@ -190,6 +200,7 @@ export function buildManifest(input: BuildManifestInput): IntegrityManifest {
     })),
     ...(input.poster ? { poster: input.poster } : {}),
     ...(input.storyboard ? { storyboard: input.storyboard } : {}),
+    ...(input.encryption ? { encryption: input.encryption } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import { openDatabase } from '../../adapters/db/client';
 import { queueJobStatement, quotaOf, reserveStorageStatement, storageOf, usedBytesOf } from '../../adapters/db/ipfs-repo';
 import { ipfsConfigOf } from '../../adapters/ipfs/config';
 import { outboxStatements, relay } from '../../adapters/queues/event-bus';
+import { KEY_PATH } from '../../domain/content-encryption';
 import { createEvent } from '../../domain/events';
 import { type IntegrityManifest, manifestFiles } from '../../domain/packaging/manifest';
 import { missingReferences } from '../../domain/storage/playlist-check';
@@ -26,6 +27,8 @@ export function assertPlaylistComplete(manifest: IntegrityManifest, playlistPath
     MASTER_PLAYLIST,
     ...manifest.renditions.map((rendition) => rendition.playlist),
     ...manifestFiles(manifest).map((file) => file.path),
+    // An encrypted package's playlists name the key route (domain/content-encryption), which is no file.
+    ...(manifest.encryption ? [KEY_PATH] : []),
   ]);
   const missing = missingReferences(playlistPath, new TextDecoder().decode(bytes), packagePaths);
   if (missing.length > 0) {

@@ -18,11 +18,12 @@ import { findUserById } from '../../adapters/db/users-repo';
 import { findVideo } from '../../adapters/db/videos-repo';
 import { setVideoPrices } from '../../app/payments/set-video-prices';
 import { canEdit, canView } from '../../domain/catalog';
+import { CLEAR_CONTENT_MESSAGE } from '../../domain/content-encryption';
 import { issuePlaybackToken, PLAYBACK_TOKEN_TTL_SECONDS } from '../../domain/payments/playback-token';
 import { roleAtLeast } from '../../domain/roles';
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors';
 import { principalOf, requireAuth } from '../middleware/auth';
-import { bearerOrKeySecurity, bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } from '../openapi';
+import { bearerOrKeySecurity, bearerSecurity, createRouter, ErrorSchema, errorResponses, jsonBody, jsonResponse } from '../openapi';
 import { signalStatements } from '../payments/apply-signal';
 import { requireProvider } from '../payments/providers';
 import { VideoIdParam } from '../schemas';
@@ -107,7 +108,14 @@ paymentRoutes.openapi(
           .openapi('VideoPricesUpdate'),
       ),
     },
-    responses: { 200: jsonResponse(VideoPricesSchema, 'The prices now'), ...errorResponses(400, 401, 403, 404) },
+    responses: {
+      200: jsonResponse(VideoPricesSchema, 'The prices now'),
+      ...errorResponses(400, 401, 403, 404),
+      409: {
+        description: 'published_in_clear: the video was published unencrypted and cannot be made paid; upload it again',
+        content: { 'application/json': { schema: ErrorSchema } },
+      },
+    },
   }),
   async (c) => {
     const db = openDatabase(c.env.DB);
@@ -116,7 +124,8 @@ paymentRoutes.openapi(
     if (!video || !canView(video, principal)) throw notFound('Video');
     if (!canEdit(video, principal)) throw forbidden('Only the creator of this video or an admin can price it');
     // The catalog card's price (videos.price_cents) follows in the same batch.
-    await setVideoPrices({ db, now: Date.now() }, video.id, c.req.valid('json'), video.currency);
+    const priced = await setVideoPrices({ db, now: Date.now() }, video, c.req.valid('json'));
+    if (!priced.ok) throw conflict('published_in_clear', CLEAR_CONTENT_MESSAGE);
     return c.json(await pricesView(db, video.id), 200);
   },
 );

@@ -8,7 +8,10 @@ import type { Context } from 'hono';
 import { openDatabase } from '../../adapters/db/client';
 import { findVideo, recordPackageFactsStatement, toPublicVideo, type VideoWithCreator } from '../../adapters/db/videos-repo';
 import { getManifest, getVideoFile, headVideoFile, MANIFEST_PATH, putManifest, putVideoFile } from '../../adapters/r2-video-store';
-import { canEdit, canView } from '../../domain/catalog';
+import { contentKeyForPlayback } from '../../app/playback/content-key-for-playback';
+import { checkPackageEncryption } from '../../app/uploads/check-package-encryption';
+import { canEdit, canView, type Viewer } from '../../domain/catalog';
+import { CONTENT_ENCRYPTION_METHOD, KEY_PATH } from '../../domain/content-encryption';
 import {
   type FileDigest,
   type IntegrityManifest,
@@ -26,7 +29,7 @@ import { serveFromIpfs, warmNextSegment } from '../ipfs/delivery';
 import { assertPlaylistComplete, queueIpfsStorage, reserveStorageForManifest } from '../ipfs/publish';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { bearerOrKeySecurity, createRouter, ErrorSchema, errorResponses, jsonBody, jsonResponse } from '../openapi';
-import { requirePlaybackAccess } from '../playback-access';
+import { playbackRefusalError, playbackTokenOf, playbackViewerOf, requirePlaybackAccess } from '../playback-access';
 import { VideoIdParam, VideoSchema } from '../schemas';
 import { changeVideoStatus } from '../video-status';
 
@@ -97,11 +100,13 @@ export const ManifestSchema = z
         intervalSeconds: z.number().positive().max(86_400),
       })
       .optional(),
+    encryption: z.strictObject({ method: z.literal(CONTENT_ENCRYPTION_METHOD) }).optional(),
   })
   .superRefine((manifest, context) => {
     const paths = [
       MANIFEST_PATH,
       MASTER_PLAYLIST,
+      KEY_PATH,
       ...manifest.renditions.map((rendition) => rendition.playlist),
       ...manifestFiles(manifest as IntegrityManifest).map((file) => file.path),
     ];
@@ -170,7 +175,8 @@ videoFileRoutes.openapi(
       200: jsonResponse(VideoSchema, 'The video, now "ready" — or "processing" until IPFS storage has pinned every file'),
       ...errorResponses(400, 401, 403, 404),
       409: {
-        description: 'No manifest yet, or files missing (details.missing lists them)',
+        description:
+          'No manifest yet, files missing (details.missing lists them), or the package is not encrypted the way the video needs (encryption_required, encryption_not_expected, content_key_missing)',
         content: { 'application/json': { schema: ErrorSchema } },
       },
     },
@@ -200,6 +206,8 @@ videoFileRoutes.openapi(
         missing: missing.slice(0, 100),
       });
     }
+    const encryption = await checkPackageEncryption({ db: openDatabase(c.env.DB) }, video, manifest);
+    if (!encryption.ok) throw conflict(encryption.reason, ENCRYPTION_REFUSALS[encryption.reason]);
     await recordPackageFactsStatement(openDatabase(c.env.DB), id, packageFacts(manifest), Date.now()).run();
     // With IPFS storage on, the store job marks the video ready once every file is pinned (workers/ipfs).
     if (!(await queueIpfsStorage(c.env, (p) => c.executionCtx.waitUntil(p), video, principalOf(c).userId))) {
@@ -210,6 +218,14 @@ videoFileRoutes.openapi(
     return c.json(toPublicVideo(published), 200);
   },
 );
+
+const ENCRYPTION_REFUSALS = {
+  encryption_required:
+    'This video is paid or private, so its package must be encrypted: package it again with the key from POST /videos/{id}/content-key',
+  encryption_not_expected: 'This video is free and not private: package it again without encryption',
+  content_key_missing:
+    'The package is encrypted but the video has no content key: get one from POST /videos/{id}/content-key and package again',
+} as const;
 
 /** The path after `/files/` or `/hls/`, percent-decoded by Hono; 400 unless it is a safe relative path. */
 function filePathOf(c: Context<AppEnv>): string {
@@ -294,16 +310,58 @@ function cacheControlOf(path: string, isPublic: boolean): string {
   return `${scope}, max-age=31536000, immutable`;
 }
 
+// The content key of an encrypted video, which its media playlists name as `../key` (domain/content-encryption).
+// Registered before the file route below so `key` never reaches R2, IPFS or the edge cache; answered only to a
+// caller who may play the video right now (the entitlement is re-read every time), and never stored by anyone.
+videoFileRoutes.get(`/videos/:id/hls/${KEY_PATH}`, async (c) => {
+  const id = videoIdOf(c);
+  const viewer = playbackViewerOf(c);
+  const video = await findVideo(openDatabase(c.env.DB), id);
+  if (!video) throw notFound('Key');
+  const result = await contentKeyForPlayback(
+    {
+      db: openDatabase(c.env.DB),
+      jwtSecret: c.get('config').jwtSecret,
+      contentKeySecret: c.get('config').contentKeySecret,
+      now: Date.now(),
+    },
+    { video, viewer, token: playbackTokenOf(c), restricted: isRestricted(video, viewer) },
+  );
+  if (!result.ok) {
+    if (result.reason === 'not_encrypted') throw notFound('Key');
+    if (result.reason === 'misconfigured')
+      throw new ApiError(503, 'misconfigured', 'Content keys are not configured', { fields: ['CONTENT_KEY_SECRET'] });
+    const refusal = playbackRefusalError(result.reason, 'Key');
+    // RFC 6750 §3: a 401 says how to authenticate — here, with a playback token for this video.
+    if (refusal.status === 401)
+      throw new ApiError(401, refusal.code, refusal.message, undefined, { 'WWW-Authenticate': PLAYBACK_CHALLENGE });
+    throw refusal;
+  }
+  return new Response(result.key, {
+    status: 200,
+    headers: {
+      'Content-Type': 'application/octet-stream',
+      'Cache-Control': 'private, no-store',
+      'Content-Length': String(result.key.byteLength),
+    },
+  });
+});
+
+const PLAYBACK_CHALLENGE = 'Bearer realm="vibestream-playback"';
+
+/** Private or unpublished: only the creator and admins may play it; to anyone else it does not exist. */
+function isRestricted(video: VideoWithCreator, viewer: Viewer | null): boolean {
+  return !canView(video, viewer ?? undefined) || (video.status !== 'ready' && !(viewer && canEdit(video, viewer)));
+}
+
 videoFileRoutes.get('/videos/:id/hls/:path{.+}', async (c) => {
   const id = videoIdOf(c);
   const path = filePathOf(c);
-  const principal = c.get('principal');
-  const viewer = principal && (principal.kind === 'user' || principal.kind === 'apiKey') ? principal : undefined;
   const video = await findVideo(openDatabase(c.env.DB), id);
   // Missing, not viewable and not yet published all look the same to a stranger; the creator and admins can play
   // and preview, signed in or with an editor playback token (playback-access.ts).
   if (!video) throw notFound('File');
-  const restricted = !canView(video, viewer) || (video.status !== 'ready' && !(viewer && canEdit(video, viewer)));
+  const restricted = isRestricted(video, playbackViewerOf(c));
   // Paid videos need a playback token (src/workers/playback-access.ts); checked before the edge cache is read.
   // Stills are the video's shop window: a paid video's poster and seek previews show to anyone who may see it.
   const isStill = path === POSTER_PATH || path === STORYBOARD_PATH;
@@ -418,6 +476,19 @@ videoFileRoutes.openAPIRegistry.registerPath({
         'checksum_mismatch: the body does not hash to the manifest SHA-256; playlist_references_missing: a playlist names files outside the package; nothing stored',
       content: { 'application/json': { schema: ErrorSchema } },
     },
+  },
+});
+
+videoFileRoutes.openAPIRegistry.registerPath({
+  method: 'get',
+  path: `/videos/{id}/hls/${KEY_PATH}`,
+  tags: ['Video files'],
+  summary:
+    'The AES-128 content key of a paid or private video (16 bytes), for a caller who may play it: a playback token (entitlement re-read on every request), its creator or an admin; Cache-Control: private, no-store',
+  request: { params: VideoIdParam },
+  responses: {
+    200: { description: 'The raw key', content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } },
+    ...errorResponses(400, 401, 403, 404),
   },
 });
 

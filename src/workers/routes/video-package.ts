@@ -1,5 +1,6 @@
 // A package uploaded while the creator's browser is still encoding it (web/src/packaging):
 //
+//   POST /videos/{id}/content-key             whether the package must be encrypted, and with which key
 //   PUT /videos/{id}/package                  reserve quota for the estimated size; lists files already stored
 //   PUT /videos/{id}/package/files/{path}     one segment, init segment or still, before the manifest exists
 //
@@ -9,9 +10,11 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { openDatabase } from '../../adapters/db/client';
 import { packageFileStore } from '../../adapters/r2-video-store';
+import { issuePackagingKey } from '../../app/uploads/issue-packaging-key';
 import { reservePackageSpace } from '../../app/uploads/reserve-package-space';
 import { stagePackageFile } from '../../app/uploads/stage-package-file';
 import { findEditableVideo } from '../../app/videos/editable-video';
+import { CONTENT_ENCRYPTION_METHOD, toBase64Url } from '../../domain/content-encryption';
 import { isSafeRelativePath } from '../../domain/packaging/paths';
 import type { AppEnv } from '../env';
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors';
@@ -94,6 +97,45 @@ videoPackageRoutes.openapi(
       requestedBytes: result.requestedBytes,
       quotaBytes: result.quotaBytes,
     });
+  },
+);
+
+const PackagingKeySchema = z
+  .object({
+    encryption: z.enum(['none', 'aes-128']).openapi({
+      description: '"aes-128" for private or priced videos: encrypt every init and media segment (HLS AES-128) with `key`',
+    }),
+    method: z.literal(CONTENT_ENCRYPTION_METHOD).optional(),
+    key: z.string().optional().openapi({ description: 'The 16-byte content key, base64url; only when encryption is "aes-128"' }),
+  })
+  .openapi('PackagingKey');
+
+videoPackageRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/videos/{id}/content-key',
+    tags: ['Video files'],
+    summary:
+      'Whether the package of this video must be encrypted and, if so, its content key (its creator or an admin); the same key on every call',
+    security: bearerOrKeySecurity,
+    middleware: [creatorOnly] as const,
+    request: { params: VideoIdParam },
+    responses: {
+      200: jsonResponse(PackagingKeySchema, 'Package with this (Cache-Control: no-store)'),
+      ...errorResponses(400, 401, 403, 404),
+      503: { description: 'CONTENT_KEY_SECRET is not configured', content: { 'application/json': { schema: ErrorSchema } } },
+    },
+  }),
+  async (c) => {
+    const video = await editable(c, c.req.valid('param').id);
+    const issued = await issuePackagingKey(
+      { db: openDatabase(c.env.DB), contentKeySecret: c.get('config').contentKeySecret, now: Date.now() },
+      video,
+    );
+    if (!issued.ok) throw new ApiError(503, 'misconfigured', 'Content keys are not configured', { fields: ['CONTENT_KEY_SECRET'] });
+    c.header('Cache-Control', 'private, no-store');
+    if (issued.encryption === 'none') return c.json({ encryption: 'none' as const }, 200);
+    return c.json({ encryption: 'aes-128' as const, method: CONTENT_ENCRYPTION_METHOD, key: toBase64Url(issued.key) }, 200);
   },
 );
 

@@ -14,15 +14,26 @@ import {
   type VideoRow,
 } from '../../adapters/db/videos-repo';
 import { outboxStatements, relay } from '../../adapters/queues/event-bus';
+import { checkAccessChange } from '../../app/uploads/check-access-change';
 import { canEdit, canView, toFtsQuery } from '../../domain/catalog';
+import { CLEAR_CONTENT_MESSAGE } from '../../domain/content-encryption';
 import { createEvent } from '../../domain/events';
 import { newId } from '../../domain/ids';
 import { decodeCursor, toPage } from '../../domain/pagination';
 import { keysetFromCursor } from '../cursor';
-import { ApiError, badRequest, forbidden, notFound } from '../errors';
+import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors';
 import { queuesOf } from '../events/queues';
 import { principalOf, requireAuth } from '../middleware/auth';
-import { bearerOrKeySecurity, createRouter, errorResponses, jsonBody, jsonResponse, PaginationQuery, pageOf } from '../openapi';
+import {
+  bearerOrKeySecurity,
+  createRouter,
+  ErrorSchema,
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  PaginationQuery,
+  pageOf,
+} from '../openapi';
 import { CreateVideoBody, UpdateVideoBody, VideoIdParam, VideoSchema } from '../schemas';
 
 export const videoRoutes = createRouter();
@@ -177,7 +188,14 @@ videoRoutes.openapi(
     security: bearerOrKeySecurity,
     middleware: [requireAuth({ role: 'creator', scope: 'catalog:write' })] as const,
     request: { params: VideoIdParam, body: jsonBody(UpdateVideoBody) },
-    responses: { 200: jsonResponse(VideoSchema, 'Updated'), ...errorResponses(400, 401, 403, 404, 413) },
+    responses: {
+      200: jsonResponse(VideoSchema, 'Updated'),
+      ...errorResponses(400, 401, 403, 404, 413),
+      409: {
+        description: 'published_in_clear: a video published unencrypted cannot be made private; upload it again',
+        content: { 'application/json': { schema: ErrorSchema } },
+      },
+    },
   }),
   async (c) => {
     const { id } = c.req.valid('param');
@@ -187,6 +205,10 @@ videoRoutes.openapi(
     const video = await findVideo(db, id);
     if (!video || !canView(video, principal)) throw notFound('Video');
     if (!canEdit(video, principal)) throw forbidden('Only the creator of this video or an admin can change it');
+    if (changes.visibility !== undefined) {
+      const allowed = await checkAccessChange({ db }, video, { visibility: changes.visibility });
+      if (!allowed.ok) throw conflict('published_in_clear', CLEAR_CONTENT_MESSAGE);
+    }
     const now = Date.now();
     const event = createEvent(
       'video.updated',
