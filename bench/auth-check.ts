@@ -71,9 +71,9 @@ interface Variant {
   results: LoadResult[];
 }
 
-function phase(variant: Variant): Promise<LoadResult> {
+function phase(variant: Variant, durationMs = phaseMs): Promise<LoadResult> {
   const headers: Record<string, string> = variant.token ? { Authorization: `Bearer ${variant.token}` } : {};
-  return runLoad({ concurrency, durationMs: phaseMs, request: () => ({ url: `${variant.server.url}/api/v1/ping`, init: { headers } }) });
+  return runLoad({ concurrency, durationMs, request: () => ({ url: `${variant.server.url}/api/v1/ping`, init: { headers } }) });
 }
 
 const median = (numbers: number[]) => [...numbers].sort((a, b) => a - b)[Math.floor(numbers.length / 2)] as number;
@@ -96,15 +96,7 @@ async function main() {
       { name: 'cold cache (ACCOUNT_CHECK_CACHE_MS=0, D1 read per request)', server: cold, token: await signedInToken(cold), results: [] },
     ];
     // Warm-up: bundles compiled, isolates up, the warm server's cache filled.
-    for (const variant of variants)
-      await runLoad({
-        concurrency: 2,
-        durationMs: 1_000,
-        request: () => ({
-          url: `${variant.server.url}/api/v1/ping`,
-          init: { headers: variant.token ? { Authorization: `Bearer ${variant.token}` } : {} },
-        }),
-      });
+    for (const variant of variants) await phase(variant, 1_000);
     for (let round = 0; round < rounds; round++) {
       for (const variant of variants) {
         const result = await phase(variant);

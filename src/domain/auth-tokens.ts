@@ -11,6 +11,7 @@ export const AUDIENCES = {
   access: 'vibestream:access',
   room: 'vibestream:room',
   ingest: 'vibestream:ingest',
+  device: 'vibestream:device',
 } as const;
 export type TokenKind = keyof typeof AUDIENCES;
 
@@ -35,7 +36,22 @@ export interface IngestClaims {
   roomId: string | null;
 }
 
-type ClaimsOf<K extends TokenKind> = K extends 'access' ? AccessClaims : K extends 'room' ? RoomClaims : IngestClaims;
+/**
+ * A browser that signed in to this account before (OWASP's "device cookie"): sign-in failures through it are
+ * counted for it alone, so strangers' failures against the account never lock it out. Proves nothing else.
+ */
+export interface DeviceClaims {
+  userId: string;
+  deviceId: string;
+}
+
+type ClaimsOf<K extends TokenKind> = K extends 'access'
+  ? AccessClaims
+  : K extends 'room'
+    ? RoomClaims
+    : K extends 'device'
+      ? DeviceClaims
+      : IngestClaims;
 
 export interface IssuedToken {
   token: string;

@@ -12,6 +12,42 @@ export interface WindowRule {
 
 /** Failed sign-ins per account and client address: the sixth attempt within 15 minutes is refused. */
 export const LOGIN_FAILURES: WindowRule = { limit: 5, windowMs: 15 * 60_000 };
+/**
+ * Failed sign-ins per account from all addresses together that carry no trusted-device token: the ceiling for an
+ * attacker who rotates addresses. Slower than the per-address rule, and with sign-up refusing passwords a strength
+ * estimator rates below "safely unguessable" (≥ 10^8 guesses, domain/password-strength.ts) 720 guesses a day are
+ * nothing. Reaching it would lock the owner out too, except from a browser holding a trusted-device token.
+ */
+export const LOGIN_FAILURES_PER_ACCOUNT: WindowRule = { limit: 30, windowMs: 60 * 60_000 };
+/** Failed sign-ins through one trusted-device token (OWASP's per-device-cookie lockout). */
+export const LOGIN_FAILURES_PER_DEVICE: WindowRule = { limit: 5, windowMs: 15 * 60_000 };
+
+export interface SignInBucket {
+  /** Durable Object name of the counter. */
+  key: string;
+  rule: WindowRule;
+  /** A success forgets this bucket's failures (never the account ceiling: the owner signing in now and then must not
+   * reopen it for a guesser elsewhere). */
+  clearedBySuccess: boolean;
+}
+
+/**
+ * The counters a sign-in attempt is checked against and charged to (OWASP Authentication Cheat Sheet, "Login
+ * Throttling", and its "device cookies" proposal):
+ * - a browser that signed in to this account before presents a trusted-device token: only that device's own
+ *   failures count, so strangers hammering the account from anywhere cannot lock its owner out of it;
+ * - anyone else: failures per (account, address) — an address Cloudflare vouches for, never one the client chose —
+ *   plus the slower per-account ceiling across all addresses. Without a vouched address (no edge in front), only
+ *   the ceiling applies: no bucket is ever shared between unrelated clients under a placeholder like "unknown".
+ */
+export function signInBuckets(input: { email: string; address: string | undefined; trustedDeviceId: string | null }): SignInBucket[] {
+  const account = input.email.trim().toLowerCase();
+  if (input.trustedDeviceId)
+    return [{ key: `login-device:${input.trustedDeviceId}`, rule: LOGIN_FAILURES_PER_DEVICE, clearedBySuccess: true }];
+  const buckets: SignInBucket[] = [{ key: `login-account:${account}`, rule: LOGIN_FAILURES_PER_ACCOUNT, clearedBySuccess: false }];
+  if (input.address) buckets.unshift({ key: `login:${account}:${input.address}`, rule: LOGIN_FAILURES, clearedBySuccess: true });
+  return buckets;
+}
 /** Accounts created per client address. */
 export const SIGNUPS_PER_ADDRESS: WindowRule = { limit: 20, windowMs: 60 * 60_000 };
 /** Token refreshes per client address (a browser refreshes once per 15-minute access token). */

@@ -1,6 +1,7 @@
-// One object per limited key (an account and client address for sign-in, an address for sign-up or refresh),
-// holding that key's recent hits. A Durable Object rather than a per-isolate counter: every isolate in every
-// colo sees the same count, and its storage survives eviction. The window logic is src/domain/rate-limits.ts.
+// One object per limited key (for sign-in an account and client address, an account, or a trusted device; an
+// address for sign-up or refresh), holding that key's recent hits. A Durable Object rather than a per-isolate
+// counter: every isolate in every colo sees the same count, and its storage survives eviction. The window logic
+// is src/domain/rate-limits.ts.
 import { decide, type RateDecision, record, type WindowRule } from '../domain/rate-limits';
 import { HealthCheckedObject } from './health';
 

@@ -16,9 +16,13 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+// A request through Cloudflare's edge from `address`: the edge sets request.cf and CF-Connecting-IP, and only then
+// is the header the caller's address (workers/auth/rate-limits clientAddress).
+const EDGE_CF = { colo: 'AMS', country: 'NL' };
 const from = (address: string) => ({ 'CF-Connecting-IP': address });
+const edge = (address: string) => ({ headers: from(address), cf: EDGE_CF });
 const login = (email: string, password: string, address: string) =>
-  api('POST', '/api/v1/auth/login', { body: { email, password }, headers: from(address) });
+  api('POST', '/api/v1/auth/login', { body: { email, password }, ...edge(address) });
 
 /** Fills a limiter's window as earlier requests would have. */
 async function prefill(key: string, rule: WindowRule, hits: number) {
@@ -33,7 +37,7 @@ describe('password change', () => {
       api('POST', '/api/v1/auth/password', {
         token: user.accessToken,
         body: { currentPassword, newPassword: 'a brand new passphrase 42' },
-        headers: from(address),
+        ...edge(address),
       });
     for (let i = 0; i < LOGIN_FAILURES.limit; i++) expect((await change(`guess ${i}`, `203.0.113.${20 + i}`)).status).toBe(401);
     // From any address: the limit is the account's.
@@ -92,14 +96,14 @@ describe('sign-up and refresh floods', () => {
       displayName: 'F',
       role: 'viewer',
     };
-    const refused = await api('POST', '/api/v1/auth/signup', { body, headers: from('198.51.100.33') });
+    const refused = await api('POST', '/api/v1/auth/signup', { body, ...edge('198.51.100.33') });
     expect(refused.status).toBe(429);
     expect(refused.headers.get('Retry-After')).toMatch(/^\d+$/);
     expect(await env.DB.prepare('SELECT COUNT(*) AS n FROM users WHERE email = ?').bind(body.email).first('n')).toBe(0);
-    expect((await api('POST', '/api/v1/auth/signup', { body, headers: from('198.51.100.34') })).status).toBe(201);
+    expect((await api('POST', '/api/v1/auth/signup', { body, ...edge('198.51.100.34') })).status).toBe(201);
     await prefill('signup:127.0.0.1', SIGNUPS_PER_ADDRESS, SIGNUPS_PER_ADDRESS.limit);
     expect(
-      (await api('POST', '/api/v1/auth/signup', { body: { ...body, email: `local-${body.email}` }, headers: from('127.0.0.1') })).status,
+      (await api('POST', '/api/v1/auth/signup', { body: { ...body, email: `local-${body.email}` }, ...edge('127.0.0.1') })).status,
     ).toBe(201);
   });
 
@@ -108,12 +112,12 @@ describe('sign-up and refresh floods', () => {
     await prefill('refresh:198.51.100.40', REFRESHES_PER_ADDRESS, REFRESHES_PER_ADDRESS.limit);
     const refused = await api('POST', '/api/v1/auth/refresh', {
       body: { refreshToken: user.refreshToken },
-      headers: from('198.51.100.40'),
+      ...edge('198.51.100.40'),
     });
     expect(refused.status).toBe(429);
     // The refresh token was not spent by the refused call.
     expect(
-      (await api('POST', '/api/v1/auth/refresh', { body: { refreshToken: user.refreshToken }, headers: from('198.51.100.41') })).status,
+      (await api('POST', '/api/v1/auth/refresh', { body: { refreshToken: user.refreshToken }, ...edge('198.51.100.41') })).status,
     ).toBe(200);
   });
 });

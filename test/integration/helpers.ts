@@ -15,7 +15,14 @@ export interface JsonResponse<T = any> {
 export async function api<T = any>(
   method: string,
   path: string,
-  options: { token?: string; body?: unknown; rawBody?: BodyInit; headers?: Record<string, string> } = {},
+  options: {
+    token?: string;
+    body?: unknown;
+    rawBody?: BodyInit;
+    headers?: Record<string, string>;
+    /** `request.cf` as Cloudflare's edge sets it; without it the request is one no edge handled. */
+    cf?: Record<string, unknown>;
+  } = {},
 ): Promise<JsonResponse<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.Authorization = `Bearer ${options.token}`;
@@ -26,7 +33,13 @@ export async function api<T = any>(
   }
   // The Worker's own fetch handler, called in-process with the real bindings: the same code path as a
   // request from the edge, minus the loopback hop.
-  const request = new Request(`${BASE}${path}`, { method, headers, body, redirect: 'manual' });
+  const request = new Request(`${BASE}${path}`, {
+    method,
+    headers,
+    body,
+    redirect: 'manual',
+    ...(options.cf ? { cf: options.cf as RequestInitCfProperties } : {}),
+  });
   const response = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, env, createExecutionContext());
   const text = await response.text();
   let parsed: unknown = text;

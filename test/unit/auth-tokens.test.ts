@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { formatApiKey, issueToken, parseApiKey, sfuSessionGrant, verifySfuSessionGrant, verifyToken } from '../../src/domain/auth-tokens';
+import {
+  accessTokenStanding,
+  formatApiKey,
+  issueToken,
+  parseApiKey,
+  sfuSessionGrant,
+  verifySfuSessionGrant,
+  verifyToken,
+} from '../../src/domain/auth-tokens';
 import { randomSecret } from '../../src/domain/hash';
 import { randomToken } from '../../src/domain/ids';
 
@@ -62,5 +70,25 @@ describe('SFU session grants', () => {
     for (const bad of ['', '!!!', grant.slice(0, -1), `${grant}A`]) {
       expect(await verifySfuSessionGrant(SECRET, 'standup', 'usr_1', 'sess1', bad)).toBe(false);
     }
+  });
+});
+
+describe('access token standing', () => {
+  it('is current only while the account exists, is enabled and has the version the token was issued under', () => {
+    expect(accessTokenStanding({ tokenVersion: 2 }, { tokenVersion: 2, disabled: false })).toBe('current');
+    expect(accessTokenStanding({ tokenVersion: 2 }, { tokenVersion: 3, disabled: false })).toBe('revoked');
+    expect(accessTokenStanding({ tokenVersion: 3 }, { tokenVersion: 3, disabled: true })).toBe('disabled');
+    expect(accessTokenStanding({ tokenVersion: 0 }, null)).toBe('deleted');
+  });
+
+  it('reads a token from before versions as version 0: good until the first bump', () => {
+    expect(accessTokenStanding({}, { tokenVersion: 0, disabled: false })).toBe('current');
+    expect(accessTokenStanding({}, { tokenVersion: 1, disabled: false })).toBe('revoked');
+  });
+
+  it('a trusted-device token is no access token', async () => {
+    const device = await issueToken('device', { userId: 'usr_1', deviceId: 'dev_1' }, SECRET, 900);
+    expect((await verifyToken('access', device.token, SECRET)).ok).toBe(false);
+    expect(await verifyToken('device', device.token, SECRET)).toMatchObject({ ok: true, claims: { userId: 'usr_1', deviceId: 'dev_1' } });
   });
 });

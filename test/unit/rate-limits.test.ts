@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { decide, isSharedLocalAddress, LOGIN_FAILURES, record, type WindowRule } from '../../src/domain/rate-limits';
+import {
+  decide,
+  isSharedLocalAddress,
+  LOGIN_FAILURES,
+  LOGIN_FAILURES_PER_ACCOUNT,
+  LOGIN_FAILURES_PER_DEVICE,
+  record,
+  signInBuckets,
+  type WindowRule,
+} from '../../src/domain/rate-limits';
 
 const rule: WindowRule = { limit: 3, windowMs: 60_000 };
 
@@ -37,5 +46,26 @@ describe('sliding-window limits', () => {
   it('treats loopback and unknown client addresses as the shared local address', () => {
     for (const address of [undefined, '', '127.0.0.1', '::1', '::ffff:127.0.0.1']) expect(isSharedLocalAddress(address)).toBe(true);
     for (const address of ['203.0.113.7', '2001:db8::1', '10.0.0.1']) expect(isSharedLocalAddress(address)).toBe(false);
+  });
+});
+
+describe('sign-in buckets', () => {
+  it('counts a browser with a trusted-device token on its own, whatever the address', () => {
+    expect(signInBuckets({ email: 'Owner@Example.com', address: '192.0.2.1', trustedDeviceId: 'dev-1' })).toEqual([
+      { key: 'login-device:dev-1', rule: LOGIN_FAILURES_PER_DEVICE, clearedBySuccess: true },
+    ]);
+  });
+
+  it('counts anyone else per account and vouched address, plus the account ceiling that success never clears', () => {
+    expect(signInBuckets({ email: 'Owner@Example.com', address: '192.0.2.1', trustedDeviceId: null })).toEqual([
+      { key: 'login:owner@example.com:192.0.2.1', rule: LOGIN_FAILURES, clearedBySuccess: true },
+      { key: 'login-account:owner@example.com', rule: LOGIN_FAILURES_PER_ACCOUNT, clearedBySuccess: false },
+    ]);
+  });
+
+  it('has no shared "unknown" address bucket: without a vouched address only the account ceiling counts', () => {
+    const buckets = signInBuckets({ email: 'owner@example.com', address: undefined, trustedDeviceId: null });
+    expect(buckets.map((bucket) => bucket.key)).toEqual(['login-account:owner@example.com']);
+    expect(LOGIN_FAILURES_PER_ACCOUNT.limit).toBeGreaterThan(LOGIN_FAILURES.limit);
   });
 });

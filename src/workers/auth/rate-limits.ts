@@ -7,6 +7,8 @@ import {
   type RateDecision,
   REFRESHES_PER_ADDRESS,
   SIGNUPS_PER_ADDRESS,
+  type SignInBucket,
+  signInBuckets,
   type WindowRule,
 } from '../../domain/rate-limits';
 import type { AppEnv } from '../env';
@@ -14,8 +16,19 @@ import { ApiError } from '../errors';
 
 type AppContext = Context<AppEnv>;
 
-/** The caller's address as Cloudflare reports it (the edge sets it; clients cannot). */
+/**
+ * The caller's address, when Cloudflare vouches for it. On the edge `request.cf` is set and CF-Connecting-IP is the
+ * address the edge's socket saw (a value the client sent is replaced). Without `request.cf` nothing of Cloudflare's
+ * handled the request (a service binding, a test harness calling the handler), and the header is whatever the
+ * caller wrote: it is ignored, so a client cannot pick its bucket.
+ *
+ * Locally (`wrangler dev`, miniflare) `request.cf` is always present — a canned object, which a client can even
+ * replace through miniflare's MF-CF-Blob header — and CF-Connecting-IP is set from the socket only when the client
+ * sent none, so a client on the local machine can still choose. That stack listens on loopback for one developer;
+ * the per-account ceiling and trusted-device tokens (signInBuckets) hold there too.
+ */
 export function clientAddress(c: AppContext): string | undefined {
+  if (!c.req.raw.cf) return undefined;
   return c.req.header('CF-Connecting-IP')?.trim() || undefined;
 }
 
@@ -35,31 +48,39 @@ function tooMany(decision: RateDecision, message: string): ApiError {
   );
 }
 
-/** Failures counted under `key` (LOGIN_FAILURES: five per 15 minutes), refused with `message` past the limit. */
-function failureThrottle(c: AppContext, key: string, message: string) {
-  const stub = limiter(c, key);
+/** Failures counted in every bucket, refused with `message` once any bucket is full. */
+function failureThrottle(c: AppContext, buckets: SignInBucket[], message: string) {
+  const stubs = buckets.map((bucket) => ({ bucket, stub: limiter(c, bucket.key) }));
   return {
     /** Refuses the attempt outright once there were too many failures. */
-    async ensureAllowed(): Promise<RateDecision> {
-      const decision = await stub.check(LOGIN_FAILURES);
-      if (!decision.allowed) throw tooMany(decision, message);
-      return decision;
+    async ensureAllowed(): Promise<RateDecision[]> {
+      const decisions = await Promise.all(stubs.map(({ bucket, stub }) => stub.check(bucket.rule)));
+      const refused = decisions.filter((decision) => !decision.allowed).sort((a, b) => b.retryAfterSeconds - a.retryAfterSeconds)[0];
+      if (refused) throw tooMany(refused, message);
+      return decisions;
     },
     async failed(): Promise<void> {
-      await stub.take(LOGIN_FAILURES);
+      await Promise.all(stubs.map(({ bucket, stub }) => stub.take(bucket.rule)));
     },
-    async succeeded(previous: RateDecision): Promise<void> {
-      if (previous.hits > 0) await stub.clear();
+    async succeeded(previous: RateDecision[]): Promise<void> {
+      await Promise.all(
+        stubs.map(({ bucket, stub }, i) => (bucket.clearedBySuccess && (previous[i]?.hits ?? 0) > 0 ? stub.clear() : undefined)),
+      );
     },
   };
 }
 
-/** Sign-in failures of one account from one address. */
-export function loginThrottle(c: AppContext, email: string) {
+/**
+ * Sign-in failures of one account (see signInBuckets): per trusted device, or per vouched address plus the
+ * account's ceiling. `trustedDeviceId` comes from a verified trusted-device token issued to this very account.
+ */
+export function loginThrottle(c: AppContext, email: string, trustedDeviceId: string | null) {
   return failureThrottle(
     c,
-    `login:${email.trim().toLowerCase()}:${clientAddress(c) ?? 'unknown'}`,
-    'Too many failed sign-in attempts; try again later',
+    signInBuckets({ email, address: clientAddress(c), trustedDeviceId }),
+    trustedDeviceId
+      ? 'Too many failed sign-in attempts from this browser; try again later'
+      : 'Too many failed sign-in attempts; try again later, or from a browser that signed in to this account before',
   );
 }
 
@@ -68,7 +89,11 @@ export function loginThrottle(c: AppContext, email: string) {
  * to guess the password behind it (and so take over the account for good) at request speed.
  */
 export function passwordChangeThrottle(c: AppContext, userId: string) {
-  return failureThrottle(c, `password-change:${userId}`, 'Too many wrong current passwords; try again later');
+  return failureThrottle(
+    c,
+    [{ key: `password-change:${userId}`, rule: LOGIN_FAILURES, clearedBySuccess: true }],
+    'Too many wrong current passwords; try again later',
+  );
 }
 
 async function perAddress(c: AppContext, action: string, rule: WindowRule, message: string): Promise<void> {

@@ -13,6 +13,7 @@ import { sha256Hex } from '../../domain/hash';
 import { newId } from '../../domain/ids';
 import { burnPasswordCheck, hashPassword, needsRehash, verifyPassword } from '../../domain/password';
 import { limitRefreshes, limitSignups, loginThrottle, passwordChangeThrottle } from '../auth/rate-limits';
+import { rememberDevice, trustedDeviceOf } from '../auth/trusted-device';
 import { ApiError, conflict, notFound, unauthorized } from '../errors';
 import { queuesOf } from '../events/queues';
 import { principalOf, requireAuth } from '../middleware/auth';
@@ -61,6 +62,7 @@ authRoutes.openapi(
       throw error;
     }
     c.executionCtx.waitUntil(relay(db, queuesOf(c.env), [event]).catch(() => {}));
+    await rememberDevice(c, user.id, null);
     return c.json(session.response, 201);
   },
 );
@@ -71,17 +73,21 @@ authRoutes.openapi(
     path: '/auth/login',
     tags: ['Auth'],
     summary: 'Exchange email and password for an access token and a refresh token',
+    description:
+      'Also sets an HttpOnly `vs_trusted_device` cookie (path /api/v1/auth): later sign-ins to this account that send ' +
+      "it are rate-limited per device only, so other people's failed attempts cannot lock this browser out.",
     request: { body: jsonBody(LoginBody) },
     responses: { 200: jsonResponse(SessionSchema, 'Signed in'), ...errorResponses(400, 401, 413, 429) },
   }),
   async (c) => {
     const { email, password } = c.req.valid('json');
-    // Checked before the password so a locked-out guesser learns nothing, and the account's owner signing in
-    // from another address is not affected.
-    const throttle = loginThrottle(c, email);
-    const previous = await throttle.ensureAllowed();
     const db = openDatabase(c.env.DB);
     const user = await findUserByEmail(db, email);
+    // Throttled before the password is checked, so a locked-out guesser learns nothing; a browser that signed in
+    // to this account before is throttled on its own, so strangers' failures cannot lock the owner out of it.
+    const trustedDeviceId = user ? await trustedDeviceOf(c, user.id) : null;
+    const throttle = loginThrottle(c, email, trustedDeviceId);
+    const previous = await throttle.ensureAllowed();
     if (!user) {
       await burnPasswordCheck(password);
       await throttle.failed();
@@ -97,6 +103,7 @@ authRoutes.openapi(
     const session = await prepareSession(db, c.get('config'), user, undefined, now);
     const rehash = needsRehash(user.passwordHash) ? [setUserPasswordStatement(db, user.id, await hashPassword(password), now)] : [];
     await db.batch([...session.statements, ...rehash] as [(typeof session.statements)[number], ...typeof session.statements]);
+    await rememberDevice(c, user.id, trustedDeviceId);
     return c.json(session.response, 200);
   },
 );
