@@ -298,13 +298,17 @@ export class SwarmTracker extends HealthCheckedObject {
       colo: attachment.colo,
       country: attachment.country,
       uploadedBytes,
+      playerKey: attachment.reportKeyHash,
     };
     // Another socket owns this peer_id here: refuse the whole announce, its offers and answer included.
-    if (swarms.member(infoHash, peerId) && !swarms.owns(infoHash, peerId, attachment.connectionId)) {
+    if (!swarms.mayAnnounce(infoHash, member)) {
       ws.serializeAttachment(attachment);
       send(ws, failure('peer_id is in use by another connection', { action: 'announce', infoHash }));
       return;
     }
+    // The same player moving an id to its newer socket: the older socket no longer holds it.
+    const previousOwner = swarms.member(infoHash, peerId);
+    if (previousOwner && previousOwner.connectionId !== attachment.connectionId) this.releaseId(previousOwner.connectionId, infoHash);
     // A socket that re-announces under a new peer_id leaves its old membership behind.
     if (joined && joined.peerId !== peerId) swarms.remove(infoHash, joined.peerId);
     if (swarms.announce(infoHash, member, request.event) === 'joined') {
@@ -351,6 +355,15 @@ export class SwarmTracker extends HealthCheckedObject {
       this.recordPairing(attachment.reportKeyHash, infoHash, target.peerId);
       this.recordPairing(offererAttachment?.reportKeyHash ?? null, infoHash, peerId);
     }
+  }
+
+  /** Drops one swarm from an older socket's attachment (its player took the id over on a newer socket). */
+  private releaseId(connectionId: string, infoHash: string): void {
+    const socket = this.socketsById.get(connectionId);
+    const attachment = socket?.deserializeAttachment() as PeerAttachment | null | undefined;
+    if (!socket || !attachment) return;
+    attachment.swarms = attachment.swarms.filter((entry) => entry.infoHash !== infoHash);
+    socket.serializeAttachment(attachment);
   }
 
   private rememberOffer(toConnection: string, infoHash: string, offerId: string, fromPeerId: string, now: number): void {
@@ -436,6 +449,7 @@ export class SwarmTracker extends HealthCheckedObject {
             colo: attachment.colo,
             country: attachment.country,
             uploadedBytes: joined.uploadedBytes,
+            playerKey: attachment.reportKeyHash ?? null,
           },
           undefined,
         );

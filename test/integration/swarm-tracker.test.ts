@@ -499,6 +499,25 @@ describe('swarm tracker', () => {
     expect(bob.inbox.filter((frame) => 'answer' in frame)).toEqual([]);
   });
 
+  it('moves a peer_id only to a newer socket of the same player (the same report key), e.g. after its token was renewed', async () => {
+    const videoId = await createVideo();
+    const key = reportKey();
+    const first = await connect(videoId, {}, `?rk=${key}`);
+    first.send(announceStarted(peerId('player')));
+    await first.next(isAnnounceReply);
+    const stranger = await connect(videoId, {}, `?rk=${reportKey()}`);
+    stranger.send(announceStarted(peerId('player')));
+    expect(await stranger.next()).toMatchObject({ 'failure reason': 'peer_id is in use by another connection' });
+    const second = await connect(videoId, {}, `?rk=${key}`);
+    second.send(announceStarted(peerId('player')));
+    expect(await second.next(isAnnounceReply)).toMatchObject({ incomplete: 1 });
+    // Offers now reach the newer socket, and closing the older one leaves the player in the swarm.
+    first.close();
+    const viewer = await connect(videoId);
+    viewer.send(announceStarted(peerId('viewer'), { numwant: 1, offers: [{ offer_id: 'o1', offer: offer(1) }] }));
+    expect(await second.next((frame) => 'offer' in frame)).toMatchObject({ offer_id: 'o1' });
+  });
+
   it('keeps a peer_id with its owner after the object wakes from hibernation', async () => {
     const videoId = await createVideo();
     const owner = await connect(videoId);

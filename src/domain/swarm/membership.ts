@@ -5,7 +5,9 @@
 //
 // Ownership: a peer_id belongs to the socket that announced it first, until that socket stops or closes. Another
 // socket announcing the same id changes nothing (`taken`): otherwise it would take over the id, receive the
-// offers and answers meant for its owner, and on leaving take the owner out of the swarm with it.
+// offers and answers meant for its owner, and on leaving take the owner out of the swarm with it. The one exception
+// is the same player on a newer socket (same `playerKey`, a hash of a secret only that player and the tracker
+// know): a player whose announce URL changed, e.g. with a renewed playback token, keeps its ids.
 import type { AnnounceEvent, SwarmCounts } from './protocol';
 
 export interface SwarmMember {
@@ -16,6 +18,8 @@ export interface SwarmMember {
   colo: string | null;
   country: string | null;
   uploadedBytes: number;
+  /** Hash of the player's secret report key, when it sent one (clients that do not report have none). */
+  playerKey?: string | null;
 }
 
 export class SwarmRegistry {
@@ -26,8 +30,7 @@ export class SwarmRegistry {
    * not; `taken`: another socket owns this peer_id in this swarm, and nothing changed.
    */
   announce(infoHash: string, member: SwarmMember, event: AnnounceEvent | undefined): 'joined' | 'left' | 'taken' {
-    const owner = this.member(infoHash, member.peerId);
-    if (owner && owner.connectionId !== member.connectionId) return 'taken';
+    if (!this.mayAnnounce(infoHash, member)) return 'taken';
     if (event === 'stopped') {
       this.remove(infoHash, member.peerId);
       return 'left';
@@ -41,9 +44,11 @@ export class SwarmRegistry {
     return 'joined';
   }
 
-  /** Whether `peerId` in this swarm is announced by the socket `connectionId`. */
-  owns(infoHash: string, peerId: string, connectionId: string): boolean {
-    return this.member(infoHash, peerId)?.connectionId === connectionId;
+  /** Whether this member may announce its peer_id here: it is free, this socket's, or its own player's. */
+  mayAnnounce(infoHash: string, member: Pick<SwarmMember, 'peerId' | 'connectionId' | 'playerKey'>): boolean {
+    const owner = this.member(infoHash, member.peerId);
+    if (!owner || owner.connectionId === member.connectionId) return true;
+    return Boolean(owner.playerKey) && owner.playerKey === member.playerKey;
   }
 
   remove(infoHash: string, peerId: string): void {

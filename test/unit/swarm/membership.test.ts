@@ -34,11 +34,22 @@ describe('SwarmRegistry', () => {
     expect(registry.announce('a', member('p1', 'intruder', true), 'started')).toBe('taken');
     expect(registry.announce('a', member('p1', 'intruder'), 'stopped')).toBe('taken');
     expect(registry.member('a', 'p1')).toMatchObject({ connectionId: 'owner', complete: false });
-    expect(registry.owns('a', 'p1', 'owner')).toBe(true);
-    expect(registry.owns('a', 'p1', 'intruder')).toBe(false);
+    expect(registry.mayAnnounce('a', member('p1', 'owner'))).toBe(true);
+    expect(registry.mayAnnounce('a', member('p1', 'intruder'))).toBe(false);
     // Once the owner's socket is gone the id is free again.
     expect(registry.removeConnection('owner')).toEqual(['a']);
     expect(registry.announce('a', member('p1', 'intruder'), 'started')).toBe('joined');
+  });
+
+  it("lets a player's newer socket (same player key) take over its own peer_id, and nobody else", () => {
+    const registry = new SwarmRegistry();
+    registry.announce('a', { ...member('p1', 'old'), playerKey: 'k1' }, 'started');
+    expect(registry.announce('a', { ...member('p1', 'intruder'), playerKey: 'k2' }, 'started')).toBe('taken');
+    expect(registry.announce('a', member('p1', 'keyless'), 'started')).toBe('taken');
+    expect(registry.announce('a', { ...member('p1', 'new'), playerKey: 'k1' }, 'started')).toBe('joined');
+    expect(registry.member('a', 'p1')?.connectionId).toBe('new');
+    expect(registry.removeConnection('old')).toEqual([]);
+    expect(registry.member('a', 'p1')?.connectionId).toBe('new');
   });
 
   it('drops every membership of a closed socket and nobody else', () => {
