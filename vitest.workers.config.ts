@@ -18,6 +18,8 @@ export default defineConfig(async () => {
             CONTENT_KEY_SECRET: 'test-content-key-secret-long-enough-0123456789',
             APP_ENV: 'test',
             LOG_LEVEL: 'error',
+            // Alert webhooks are only saved and sent signed; test/integration/alerts.test.ts also runs without it.
+            ALERT_WEBHOOK_SECRET: 'whsec_alerts_integration_test',
             // Knobs of the fuzz test (test/integration/bad-input.test.ts): repeat a run's seed, change its size.
             FUZZ_SEED: process.env.FUZZ_SEED ?? '',
             FUZZ_COUNT: process.env.FUZZ_COUNT ?? '',

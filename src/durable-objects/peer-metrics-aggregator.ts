@@ -88,7 +88,7 @@ export class PeerMetricsAggregator extends HealthCheckedObject {
   // Session alert rules, right after the batch (workers/alerts/session.ts). Alerting is best effort: a failure
   // here is logged and never fails the ingest, whose samples are already stored.
   private async evaluateAlerts(state: SessionState, summary: SessionSummary, now: number): Promise<void> {
-    this.alerts ??= new SessionAlerts(this.env);
+    this.alerts ??= new SessionAlerts(this.env, this.ctx.storage);
     try {
       await this.alerts.evaluate(
         state,

@@ -20,6 +20,7 @@ const configSchema = z.object({
   ACCOUNT_CHECK_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters'),
+  ALERT_WEBHOOK_SECRET: z.string().optional(),
   CONTENT_KEY_SECRET: z.string().min(32, 'CONTENT_KEY_SECRET must be at least 32 characters').optional(),
 });
 
@@ -34,6 +35,10 @@ export interface Config {
   /** null: encrypted videos can be neither packaged nor played (the key routes answer 503). */
   contentKeySecret: string | null;
   logLevel: LogLevel;
+  /** Signs alert webhooks; without it no rule may have a webhook and none is sent (routes/alerts.ts). */
+  alertWebhookSecret: string | null;
+  /** Plain-http webhooks to localhost/127.0.0.1 for local receivers: development and tests only. */
+  allowsLocalhostWebhooks: boolean;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -62,6 +67,8 @@ export function loadConfig(env: Env): Config {
     jwtSecret: c.JWT_SECRET,
     contentKeySecret: c.CONTENT_KEY_SECRET ?? null,
     logLevel: c.LOG_LEVEL,
+    alertWebhookSecret: c.ALERT_WEBHOOK_SECRET?.trim() || null,
+    allowsLocalhostWebhooks: c.APP_ENV === 'development' || c.APP_ENV === 'test',
   };
   cache.set(env, config);
   return config;

@@ -7,7 +7,7 @@ import { createEvent } from '../../src/domain/events';
 import type { StatsSample } from '../../src/domain/quality/types';
 import { alertWebhookHandler } from '../../src/workers/events/handlers';
 import worker from '../../src/workers/index';
-import { api, signUp, signUpAdmin } from './helpers';
+import { api, readyVideo, signUp, signUpAdmin } from './helpers';
 
 const NOW = Date.now();
 const MINUTE = 60_000;
@@ -18,6 +18,8 @@ let viewerToken: string;
 beforeAll(async () => {
   adminToken = (await signUpAdmin()).accessToken;
   viewerToken = (await signUp('viewer')).accessToken;
+  // Ingest tokens are only issued for videos the viewer may watch.
+  await Promise.all(['vid_alertsfleetvideo', 'vid_alertssessionvid', 'vid_alertsothervideo'].map((id) => readyVideo(id)));
 });
 
 afterEach(() => {

@@ -1,8 +1,12 @@
 import { listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { StatsSample } from '../../src/domain/quality/types';
-import { api, countRows, signUp } from './helpers';
+import { api, countRows, readyVideo, signUp } from './helpers';
+
+beforeAll(async () => {
+  await readyVideo('vid_ingestvideo01');
+});
 
 async function ingestToken(videoId = 'vid_ingestvideo01') {
   const viewer = await signUp('viewer');

@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mergeRollupRows, rollupMetrics, rollupSamples } from '../../src/domain/quality/rollup';
 import type { StatsSample } from '../../src/domain/quality/types';
-import { api, signUp, signUpAdmin } from './helpers';
+import { api, readyVideo, signUp, signUpAdmin } from './helpers';
 
 // Three sessions on two videos, 90 s of samples each with different network quality.
 const NOW = Date.now();
@@ -33,6 +33,7 @@ const ids: string[] = [];
 
 beforeAll(async () => {
   adminToken = (await signUpAdmin()).accessToken;
+  await Promise.all(['vid_queryvideoone', 'vid_queryvideotwo', 'vid_hourlyvideo'].map((id) => readyVideo(id)));
   const viewer = await signUp('viewer');
   for (const session of SESSIONS) {
     const issued = await api('POST', '/api/v1/tokens/ingest', { token: viewer.accessToken, body: { videoId: session.video } });

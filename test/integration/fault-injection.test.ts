@@ -18,7 +18,7 @@ import type { StatsSample } from '../../src/domain/quality/types';
 import { consumeBatch } from '../../src/workers/events/consumer';
 import type { EventHandler } from '../../src/workers/events/handlers';
 import worker from '../../src/workers/index';
-import { api, BASE, markVideoReady, signUp } from './helpers';
+import { api, BASE, markVideoReady, readyVideo, signUp } from './helpers';
 
 type Frame = Record<string, any>;
 const sockets: WebSocket[] = [];
@@ -96,6 +96,7 @@ function samples(n: number, start: number): StatsSample[] {
 describe('a Durable Object restarted mid-stream', () => {
   it('loses no acknowledged metric: batches get 202 and land in D1, or a retryable 503 and are resent', async () => {
     const viewer = await signUp('viewer');
+    await readyVideo('vid_faultvideo01');
     const issued = await api('POST', '/api/v1/tokens/ingest', { token: viewer.accessToken, body: { videoId: 'vid_faultvideo01' } });
     const { token, sessionId, peerId } = issued.body as { token: string; sessionId: string; peerId: string };
     const stub = env.PEER_METRICS.get(env.PEER_METRICS.idFromName(sessionId));

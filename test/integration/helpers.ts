@@ -129,3 +129,19 @@ export async function testManifest(videoId: string, segments: Uint8Array[], decl
     ],
   };
 }
+
+/**
+ * A ready video a fresh creator owns (public unless told), under a chosen id so fixtures can name it. Ingest
+ * tokens are only issued for videos the caller may watch, so metric tests post against one of these.
+ */
+export async function readyVideo(id = `vid_${crypto.randomUUID().replaceAll('-', '').slice(0, 24)}`, visibility = 'public') {
+  const { env } = await import('cloudflare:workers');
+  const creator = await signUp('creator');
+  const now = Date.now();
+  await env.DB.prepare(
+    "INSERT INTO videos (id, creator_id, title, tags, language, visibility, status, created_at, updated_at) VALUES (?, ?, ?, '[]', 'en', ?, 'ready', ?, ?)",
+  )
+    .bind(id, creator.user.id, `Video ${id}`, visibility, now, now)
+    .run();
+  return { id, creator };
+}

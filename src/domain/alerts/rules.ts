@@ -179,19 +179,6 @@ export function fleetScopeKey(filter: AlertFilter | undefined): string {
   return parts.length > 0 ? `fleet:${parts.join(',')}` : 'fleet';
 }
 
-/** Webhook targets must be https; plain http only to this machine, for local receivers and tests. */
-export function isAllowedNotifyUrl(url: string): boolean {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return false;
-  }
-  if (parsed.username || parsed.password) return false;
-  if (parsed.protocol === 'https:') return true;
-  return parsed.protocol === 'http:' && (parsed.hostname === '127.0.0.1' || parsed.hostname === 'localhost');
-}
-
 /** Rules every installation starts with (seeded by migrations/0004_alerts.sql with these ids). */
 export const DEFAULT_ALERT_RULES: readonly AlertRule[] = [
   {

@@ -2,15 +2,32 @@
 // ingest path: the enabled session rules and this session's open alerts are read from D1 at most once a minute
 // per object (and again after the object is evicted); between reloads the object trusts its own copy. A batch
 // that changes nothing touches D1 not at all; a still-firing alert's value is written at most once a minute.
+//
+// A session's numbers come from the browser that holds its ingest token, so they may be made up. The lifecycle
+// already keeps one open alert per rule and session; on top of that each session has a budget of alerts it may
+// open per hour, so a flapping condition (or a forged one) cannot page without end. Webhooks follow from it: an
+// alert sends at most two (opened, resolved), so one session triggers at most twice its budget in deliveries.
+// The budget is a token bucket kept in the object's storage, so eviction does not refill it.
 import { listEnabledRules, openAlertsOfScopeKey, toAlertRecord } from '../../adapters/db/alerts-repo';
 import { openDatabase } from '../../adapters/db/client';
 import { type AlertRecord, advanceAlert } from '../../domain/alerts/lifecycle';
 import { type AlertRule, evaluateRule, matchesFilter, type SessionSnapshot, sessionReadings } from '../../domain/alerts/rules';
+import { fullBucket, type TokenBucketConfig, type TokenBucketState, takeToken } from '../../domain/rooms/rate-limiter';
 import type { Env } from '../env';
 import { newAlertId, type RuleTransition, recordTransitions } from './record';
 
 export const SESSION_RULES_TTL_MS = 60_000;
 export const SESSION_UPDATE_INTERVAL_MS = 60_000;
+
+/** Alerts one session may open: 3 at once (one per default rule), then one every 20 minutes. */
+export const SESSION_ALERT_OPEN_RATE: TokenBucketConfig = { capacity: 3, refillPerSecond: 3 / 3600 };
+
+/** Where the budget lives between batches: the aggregator object's storage. */
+export interface BudgetStore {
+  get<T>(key: string): Promise<T | undefined>;
+  put<T>(key: string, value: T): Promise<void>;
+}
+const BUDGET_KEY = 'alertBudget';
 
 export interface SessionScope {
   sessionId: string;
@@ -25,7 +42,14 @@ export class SessionAlerts {
   private open = new Map<string, AlertRecord>();
   private loadedAt: number | null = null;
 
-  constructor(private readonly env: Env) {}
+  constructor(
+    private readonly env: Env,
+    private readonly store: BudgetStore,
+  ) {}
+
+  private async budgetOf(now: number): Promise<TokenBucketState> {
+    return (await this.store.get<TokenBucketState>(BUDGET_KEY)) ?? fullBucket(SESSION_ALERT_OPEN_RATE, now);
+  }
 
   async evaluate(session: SessionScope, snapshot: SessionSnapshot, now: number): Promise<void> {
     const db = openDatabase(this.env.DB);
@@ -38,6 +62,8 @@ export class SessionAlerts {
     if (this.rules.length === 0) return;
     const readings = sessionReadings(snapshot);
     const items: RuleTransition[] = [];
+    let budget: TokenBucketState | null = null;
+    let suppressedOpens = 0;
     for (const rule of this.rules) {
       if (!matchesFilter(rule.filter, session)) continue;
       const current = this.open.get(rule.id) ?? null;
@@ -48,7 +74,27 @@ export class SessionAlerts {
       });
       if (transition.kind === 'unchanged') continue;
       if (transition.kind === 'updated' && current && now - current.lastEvaluatedAt < SESSION_UPDATE_INTERVAL_MS) continue;
+      if (transition.kind === 'opened') {
+        const taken = takeToken(budget ?? (await this.budgetOf(now)), now, SESSION_ALERT_OPEN_RATE);
+        budget = taken.state;
+        // Not opened now; if the condition still holds once the budget refills, a later batch opens it.
+        if (!taken.allowed) {
+          suppressedOpens++;
+          continue;
+        }
+      }
       items.push({ rule, transition });
+    }
+    if (budget) await this.store.put(BUDGET_KEY, budget);
+    if (suppressedOpens > 0) {
+      console.warn(
+        JSON.stringify({
+          level: 'warn',
+          msg: 'session alert budget spent, alerts not opened',
+          sessionId: session.sessionId,
+          suppressedOpens,
+        }),
+      );
     }
     if (items.length === 0) return;
     try {

@@ -1,15 +1,18 @@
 // Delivery of alert webhooks (the `alert.notify` handler of the domain-events queue). The body is signed with
 // ALERT_WEBHOOK_SECRET (domain/alerts/signature.ts); a non-2xx answer or a network failure throws, so the queue
-// retries with backoff and finally dead-letters. Every attempt is recorded in alert_notifications.
+// retries with backoff and finally dead-letters. Every attempt is recorded in alert_notifications, and so is a
+// refusal: nothing is sent unsigned (no secret configured) or to an address webhooks must not reach.
 // Delivery is at-least-once: a receiver may see the same event twice (e.g. when the receiver answered but the
 // acknowledgement was lost) and should deduplicate on X-VibeStream-Event-Id / the body's `id`.
 import type { BatchItem } from 'drizzle-orm/batch';
 import { findAlert, notificationAttemptStatement, recordNotificationAttempt } from '../../adapters/db/alerts-repo';
 import type { Database } from '../../adapters/db/client';
-import { isAllowedNotifyUrl } from '../../domain/alerts/rules';
 import { SIGNATURE_HEADER, signPayload } from '../../domain/alerts/signature';
 import type { DomainEvent } from '../../domain/events';
+import { REFUSAL_MESSAGES } from '../../domain/network-address';
+import { loadConfig } from '../config';
 import type { Env } from '../env';
+import { checkNotifyUrl } from './webhook-target';
 
 const WEBHOOK_TIMEOUT_MS = 10_000;
 
@@ -25,28 +28,14 @@ export function webhookBody(event: DomainEvent<'alert.notify'>): string {
 export async function deliverAlertWebhook(
   event: DomainEvent<'alert.notify'>,
   db: Database,
-  env: Pick<Env, 'ALERT_WEBHOOK_SECRET'>,
+  env: Env,
   now = Date.now(),
 ): Promise<BatchItem<'sqlite'>[]> {
   const { notifyUrl, transition, alert } = event.data;
-  // Checked again here (the API checks on write): a stored or replayed event must not reach anything else.
-  if (!isAllowedNotifyUrl(notifyUrl)) {
-    console.warn(JSON.stringify({ level: 'warn', msg: 'alert webhook url not allowed, dropped', eventId: event.id }));
-    return [];
-  }
   // The rule (and with it the alert) was deleted meanwhile: nobody is waiting for this any more.
   if (!(await findAlert(db, alert.id))) return [];
 
-  const body = webhookBody(event);
-  const headers: Record<string, string> = {
-    'Content-Type': 'application/json',
-    'User-Agent': 'VibeStream-Alerts/1.0',
-    'X-VibeStream-Event-Id': event.id,
-  };
-  const secret = env.ALERT_WEBHOOK_SECRET;
-  if (secret) headers[SIGNATURE_HEADER] = await signPayload(body, secret, Math.floor(now / 1000));
-  else console.warn(JSON.stringify({ level: 'warn', msg: 'ALERT_WEBHOOK_SECRET is not set; sending alert webhook unsigned' }));
-
+  const config = loadConfig(env);
   const attempt = {
     alertId: alert.id,
     eventId: event.id,
@@ -55,9 +44,27 @@ export async function deliverAlertWebhook(
     attempt: (await previousAttempts(db, event.id)) + 1,
     attemptedAt: now,
   };
+  // Checked again here (the API checks on write): a rule saved before the check, or a replayed event, must not
+  // reach anything else. A refusal is recorded, not retried: retrying cannot change the answer.
+  const target = checkNotifyUrl(notifyUrl, config, env);
+  const secret = config.alertWebhookSecret;
+  if (!target.ok || !secret) {
+    const error = target.ok ? 'not sent: ALERT_WEBHOOK_SECRET is not set' : `not sent: the URL ${REFUSAL_MESSAGES[target.reason]}`;
+    console.warn(JSON.stringify({ level: 'warn', msg: 'alert webhook refused', eventId: event.id, error }));
+    return [notificationAttemptStatement(db, { ...attempt, status: null, error })];
+  }
+
+  const body = webhookBody(event);
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/json',
+    'User-Agent': 'VibeStream-Alerts/1.0',
+    'X-VibeStream-Event-Id': event.id,
+    [SIGNATURE_HEADER]: await signPayload(body, secret, Math.floor(now / 1000)),
+  };
   let response: Response;
   try {
-    // No redirects: a 3xx could lead the signed payload to a host the rule never named.
+    // No redirects: a 3xx could lead the signed payload to a host the rule never named, or bounce a public URL to
+    // a private one the check above would have refused. A 3xx answer counts as a failure below.
     response = await fetch(notifyUrl, {
       method: 'POST',
       headers,

@@ -18,18 +18,13 @@ import {
 } from '../../adapters/db/alerts-repo';
 import { openDatabase } from '../../adapters/db/client';
 import { resolveManually } from '../../domain/alerts/lifecycle';
-import {
-  ALERT_SCOPES,
-  COMPARATORS,
-  FLEET_METRICS,
-  isAllowedNotifyUrl,
-  isMetricOfScope,
-  metricsOf,
-  SESSION_METRICS,
-} from '../../domain/alerts/rules';
+import { ALERT_SCOPES, COMPARATORS, FLEET_METRICS, isMetricOfScope, metricsOf, SESSION_METRICS } from '../../domain/alerts/rules';
 import { toPage } from '../../domain/pagination';
 import { newRuleId, recordTransitions, toAlertItem } from '../alerts/record';
+import { checkNotifyUrl, notifyUrlRefusal } from '../alerts/webhook-target';
+import type { Config } from '../config';
 import { keysetFromCursor } from '../cursor';
+import type { Env } from '../env';
 import { ApiError, conflict, notFound } from '../errors';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { bearerOrKeySecurity, createRouter, errorResponses, jsonBody, jsonResponse, PaginationQuery, pageOf } from '../openapi';
@@ -52,12 +47,38 @@ const FilterSchema = z
   })
   .openapi('AlertFilter', { description: 'Narrows the rule to one video, room and/or country' });
 
+// Where the URL may point depends on the deployment (localhost in development, the IPFS node's address), so
+// that part is checked in the handlers (requireWebhookTarget), after the shape is validated here.
 const NotifyUrl = z
   .url()
   .max(2048)
-  .refine(isAllowedNotifyUrl, 'Must be an https URL (http only for 127.0.0.1 or localhost)')
   .nullable()
-  .openapi({ description: 'Webhook POSTed (signed, X-VibeStream-Signature) when an alert opens or resolves' });
+  .openapi({
+    description:
+      'Webhook POSTed (signed, X-VibeStream-Signature) when an alert opens or resolves. A public https URL: private, ' +
+      'loopback, link-local, metadata and IPFS node addresses are refused. Needs ALERT_WEBHOOK_SECRET to be set (409 otherwise).',
+  });
+
+/**
+ * A rule may name a webhook only if it can be delivered signed and to a public address: 400 for an address
+ * webhooks must not reach, 409 `webhook_secret_missing` while ALERT_WEBHOOK_SECRET is unset (receivers could not
+ * tell our alerts from forged ones).
+ */
+function requireWebhookTarget(notifyUrl: string | null | undefined, config: Config, env: Env): void {
+  if (!notifyUrl) return;
+  const refusal = notifyUrlRefusal(checkNotifyUrl(notifyUrl, config, env), config.allowsLocalhostWebhooks);
+  if (refusal) {
+    throw new ApiError(400, 'validation_failed', 'Invalid request body', [
+      { location: 'body', path: 'notifyUrl', message: refusal, code: 'custom' },
+    ]);
+  }
+  if (!config.alertWebhookSecret) {
+    throw conflict(
+      'webhook_secret_missing',
+      'Alert webhooks are sent signed only: set the ALERT_WEBHOOK_SECRET secret (wrangler secret put ALERT_WEBHOOK_SECRET) before saving a rule with a notifyUrl',
+    );
+  }
+}
 
 const ruleFields = {
   name: z.string().trim().min(1).max(120),
@@ -196,10 +217,11 @@ alertRoutes.openapi(
     security: bearerOrKeySecurity,
     middleware: [alertAdmin] as const,
     request: { body: jsonBody(RuleCreateSchema) },
-    responses: { 201: jsonResponse(RuleSchema, 'The new rule'), ...errorResponses(400, 401, 403, 413) },
+    responses: { 201: jsonResponse(RuleSchema, 'The new rule'), ...errorResponses(400, 401, 403, 409, 413) },
   }),
   async (c) => {
     const body = c.req.valid('json');
+    requireWebhookTarget(body.notifyUrl, c.get('config'), c.env);
     const db = openDatabase(c.env.DB);
     const now = Date.now();
     const id = newRuleId();
@@ -227,11 +249,12 @@ alertRoutes.openapi(
     security: bearerOrKeySecurity,
     middleware: [alertAdmin] as const,
     request: { params: idParam('rul', 'a rule'), body: jsonBody(RuleUpdateSchema) },
-    responses: { 200: jsonResponse(RuleSchema, 'The updated rule'), ...errorResponses(400, 401, 403, 404, 413) },
+    responses: { 200: jsonResponse(RuleSchema, 'The updated rule'), ...errorResponses(400, 401, 403, 404, 409, 413) },
   }),
   async (c) => {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
+    requireWebhookTarget(body.notifyUrl, c.get('config'), c.env);
     const db = openDatabase(c.env.DB);
     const existing = await findRule(db, id);
     if (!existing) throw notFound('Alert rule');

@@ -2,15 +2,13 @@
 // post metrics for one peer session. They carry no general access and expire quickly.
 import { createRoute } from '@hono/zod-openapi';
 import { openDatabase } from '../../adapters/db/client';
+import { issueIngestToken } from '../../app/analytics/issue-ingest-token';
 import { issueRoomToken } from '../../app/rooms/issue-room-token';
-import { issueToken } from '../../domain/auth-tokens';
-import { newId } from '../../domain/ids';
+import { ApiError, notFound } from '../errors';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { bearerOrKeySecurity, bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } from '../openapi';
 import { roomRefused } from '../room-errors';
 import { IngestTokenBody, RoomTokenBody, ScopedTokenSchema } from '../schemas';
-
-export const INGEST_TOKEN_TTL_SECONDS = 60 * 60;
 
 export const tokenRoutes = createRouter();
 
@@ -46,22 +44,27 @@ tokenRoutes.openapi(
     path: '/tokens/ingest',
     tags: ['Tokens'],
     summary: 'A 1-hour token to post WebRTC metric samples for one peer session',
+    description:
+      'The video must be one the caller may watch (404 when it is missing or not visible to them, 403 `not_entitled` ' +
+      'for a paid video they have not bought or rented) and the room one they are an active member of (403 `not_room_member`).',
     security: bearerOrKeySecurity,
     middleware: [requireAuth({ scope: 'analytics:ingest' })] as const,
     request: { body: jsonBody(IngestTokenBody) },
-    responses: { 201: jsonResponse(ScopedTokenSchema, 'Ingest token'), ...errorResponses(400, 401, 403, 413) },
+    responses: { 201: jsonResponse(ScopedTokenSchema, 'Ingest token'), ...errorResponses(400, 401, 403, 404, 413) },
   }),
   async (c) => {
-    const body = c.req.valid('json');
     const principal = principalOf(c);
-    const sessionId = body.sessionId ?? newId('ses');
-    const peerId = newId('peer');
-    const issued = await issueToken(
-      'ingest',
-      { userId: principal.userId, sessionId, peerId, videoId: body.videoId ?? null, roomId: body.roomId ?? null },
-      c.get('config').jwtSecret,
-      INGEST_TOKEN_TTL_SECONDS,
+    const result = await issueIngestToken(
+      { db: openDatabase(c.env.DB), jwtSecret: c.get('config').jwtSecret, now: Date.now() },
+      principal,
+      c.req.valid('json'),
     );
-    return c.json({ token: issued.token, expiresAt: new Date(issued.expiresAt * 1000).toISOString(), sessionId, peerId }, 201);
+    if (!result.ok) {
+      if (result.reason === 'video_not_found') throw notFound('Video');
+      if (result.reason === 'not_entitled') throw new ApiError(403, 'not_entitled', 'Buy, rent or subscribe to this video first');
+      throw new ApiError(403, 'not_room_member', 'Join this room first');
+    }
+    const { token, expiresAt, sessionId, peerId } = result;
+    return c.json({ token, expiresAt: new Date(expiresAt * 1000).toISOString(), sessionId, peerId }, 201);
   },
 );

@@ -6,7 +6,6 @@ import {
   type FleetSummary,
   fleetReadings,
   fleetScopeKey,
-  isAllowedNotifyUrl,
   isMetricOfScope,
   matchesFilter,
   sessionReadings,
@@ -92,16 +91,6 @@ describe('rule evaluation', () => {
     expect(matchesFilter(undefined, session)).toBe(true);
     expect(matchesFilter({ country: 'DE' }, session)).toBe(true);
     expect(matchesFilter({ country: 'FR' }, session)).toBe(false);
-  });
-
-  it('accepts only https webhooks, and plain http only to this machine', () => {
-    expect(isAllowedNotifyUrl('https://hooks.example.com/alerts')).toBe(true);
-    expect(isAllowedNotifyUrl('http://127.0.0.1:9999/hook')).toBe(true);
-    expect(isAllowedNotifyUrl('http://localhost/hook')).toBe(true);
-    expect(isAllowedNotifyUrl('http://hooks.example.com/alerts')).toBe(false);
-    expect(isAllowedNotifyUrl('ftp://example.com/x')).toBe(false);
-    expect(isAllowedNotifyUrl('https://user:pw@example.com/')).toBe(false);
-    expect(isAllowedNotifyUrl('not a url')).toBe(false);
   });
 
   it('ships default rules whose metrics belong to their scope', () => {
