@@ -43,8 +43,9 @@ import { webhookRoutes } from './routes/webhooks';
 export const API_PREFIX = '/api/v1';
 
 // Pages addressed by an id in the path (`/watch/{videoId}`, `/room/{roomId}`) are one static shell each; the page
-// script reads the id from location. wrangler.toml routes these paths to the Worker (run_worker_first) for this.
-const PAGE_SHELLS = /^\/(watch|room)\/[^/]+\/?$/;
+// script reads the id from location. wrangler.toml routes these paths to the Worker (run_worker_first) for this,
+// which includes the bare `/room/` (the calls lobby), so it is a page shell too.
+const PAGE_SHELLS = /^\/(watch|room)\/([^/]+\/?)?$/;
 
 function pageShellRequest(request: Request): Request {
   const url = new URL(request.url);

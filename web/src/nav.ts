@@ -16,6 +16,7 @@ export interface NavEntry {
 
 export const NAV_ENTRIES: readonly NavEntry[] = [
   { label: 'Home', href: '/', available: true },
+  { label: 'Calls', href: '/room/', available: true, minimumRole: 'viewer' },
   { label: 'Creator', href: '/studio/', available: true, minimumRole: 'creator' },
   { label: 'Revenue', href: '/revenue/', available: true, minimumRole: 'creator' },
   { label: 'Dashboard', href: '/dashboard/', available: true, minimumRole: 'admin' },

@@ -30,10 +30,11 @@ export function roomView(room: RoomRow, role: RoomView['role'], members?: RoomMe
   };
 }
 
-/** The link an invitee opens: the room page with the room id and the invite secret. */
+/**
+ * The link an invitee opens: the room page with the invite secret in the fragment. A fragment never leaves the
+ * browser (no request line, no access log, no Referer), so the secret reaches only the page that posts it to
+ * POST /rooms/{roomId}/join.
+ */
 export function inviteLinkOf(origin: string, roomId: string, inviteSecret: string): string {
-  const url = new URL('/room/', origin);
-  url.searchParams.set('id', roomId);
-  url.searchParams.set('invite', inviteSecret);
-  return url.toString();
+  return `${new URL(`/room/${encodeURIComponent(roomId)}`, origin).toString()}#invite=${inviteSecret}`;
 }

@@ -2,11 +2,18 @@
 // small mesh call — camera and microphone, one video tile per peer, who is here, leave. The call itself
 // (signaling, RTCPeerConnections, bitrate adaptation, stats) lives in room/call.ts; this file only renders it.
 //
+// Rooms are owned and invite-only by default (src/domain/rooms/access.ts). /room/ without an id is the lobby:
+// "Start a call" creates a room and lands its host in it. An invite link is /room/{roomId}#invite=…; the page
+// posts the secret to POST /rooms/{roomId}/join and then drops it from the address bar. The host sees the link
+// with a Copy button and the controls: open to anyone signed in, lock, remove a member.
+//
 // Test hook: `window.__vibestreamRoom` is a read-only getter returning a fresh plain snapshot of the call on
 // every read — status, own peer id, problem text, and per remote peer its connection and ICE states, last RTT,
 // loss, bitrate level and setup time, plus the analytics counters. Tests and benchmarks read it with
 // `page.evaluate` instead of scraping the DOM; nothing on it can change the call.
 import '../room/room.css';
+import type { CreatedRoomModel, RoomInviteModel, RoomModel } from '../../../src/workers/room-schemas';
+import { ApiError, apiRequest } from '../api';
 import { byId, el } from '../dom';
 import { mountLayout } from '../layout';
 import { type CallView, type RemotePeerView, RoomCall } from '../room/call';
@@ -30,6 +37,18 @@ const countLabel = byId('room-count');
 const leaveButton = byId<HTMLButtonElement>('room-leave');
 const micToggle = byId<HTMLInputElement>('room-mic');
 const cameraToggle = byId<HTMLInputElement>('room-camera');
+const lobby = byId('room-lobby');
+const startButton = byId<HTMLButtonElement>('room-start');
+const myRooms = byId('room-mine');
+const refused = byId('room-refused');
+const hostPanel = byId('room-host');
+const inviteInput = byId<HTMLInputElement>('room-invite-link');
+const inviteCopy = byId<HTMLButtonElement>('room-invite-copy');
+const inviteNew = byId<HTMLButtonElement>('room-invite-new');
+const openToggle = byId<HTMLInputElement>('room-open');
+const lockToggle = byId<HTMLInputElement>('room-lock');
+const hostStatus = byId('room-host-status');
+const memberList = byId('room-members');
 
 function roomIdFromPath(): string | null {
   const match = /^\/room\/([^/]+)\/?$/.exec(window.location.pathname);
@@ -141,6 +160,7 @@ function renderPresence(view: CallView): void {
 
 function render(view: CallView): void {
   statusLine.textContent = STATUS_TEXT[view.status];
+  refreshHostOnPresence(view.roomId, view);
   if (view.status === 'ended') {
     callSection.hidden = true;
     tiles.replaceChildren();
@@ -148,8 +168,8 @@ function render(view: CallView): void {
     if (view.endReason === 'left') {
       leftSection.hidden = false;
     } else if (view.problem) {
-      // A full room stays full for a while: no retry button that would only fail again at once.
-      showProblem(view.problem, view.endReason !== 'room_full' && view.endReason !== 'replaced');
+      // A full room stays full for a while, and a removed member stays removed: no retry that would only fail.
+      showProblem(view.problem, view.endReason !== 'room_full' && view.endReason !== 'replaced' && view.endReason !== 'removed');
     }
     return;
   }
@@ -188,6 +208,157 @@ function snapshot() {
 
 Object.defineProperty(window, '__vibestreamRoom', { get: snapshot, configurable: false, enumerable: false });
 
+// ─── Invite links and host controls ──────────────────────────────────────────────────────────────────────────
+
+/** The invite secret of an invite link (#invite=…); `?invite=` is read too, for links typed by hand. */
+function inviteFromUrl(): string | null {
+  const fromHash = new URLSearchParams(window.location.hash.slice(1)).get('invite');
+  return fromHash ?? new URLSearchParams(window.location.search).get('invite');
+}
+
+// The API shows an invite link once (on create and on "New link"); the host's tab keeps it for this session.
+const inviteKey = (id: string) => `vibestream.roomInvite.${id}`;
+
+function showRefusal(text: string): void {
+  statusLine.textContent = '';
+  byId('room-refused-text').textContent = text;
+  refused.hidden = false;
+}
+
+function refusalText(error: unknown): string {
+  if (error instanceof ApiError && error.status === 404) return 'This call does not exist. Check the link, or ask the host for a new one.';
+  if (error instanceof ApiError && error.code === 'room_forbidden') return error.message;
+  return `Could not open this call${error instanceof Error ? ` (${error.message})` : ''}. Reload to try again.`;
+}
+
+function renderHost(room: RoomModel): void {
+  hostPanel.hidden = false;
+  inviteInput.value = sessionStorage.getItem(inviteKey(room.id)) ?? '';
+  inviteCopy.disabled = inviteInput.value === '';
+  openToggle.checked = room.access === 'open';
+  lockToggle.checked = room.locked;
+  const others = (room.members ?? []).filter((member) => member.role !== 'host');
+  if (others.length === 0) {
+    memberList.replaceChildren(el('li', { class: 'room__muted' }, 'Nobody has joined yet.'));
+    return;
+  }
+  memberList.replaceChildren(
+    ...others.map((member) => {
+      const remove = el('button', { type: 'button', class: 'button button--small button--quiet' }, 'Remove');
+      remove.setAttribute('aria-label', `Remove ${member.displayName}`);
+      remove.addEventListener('click', () => void removeMember(room.id, member.userId, member.displayName, remove));
+      return el('li', { 'data-user-id': member.userId }, el('span', {}, member.displayName), remove);
+    }),
+  );
+}
+
+async function refreshHost(id: string): Promise<void> {
+  try {
+    renderHost(await apiRequest<RoomModel>(`/rooms/${id}`));
+  } catch {
+    // The panel keeps what it showed; the next change refreshes it again.
+  }
+}
+
+async function changeSettings(id: string, change: { access?: 'invite' | 'open'; locked?: boolean }, done: string): Promise<void> {
+  openToggle.disabled = lockToggle.disabled = true;
+  try {
+    renderHost(await apiRequest<RoomModel>(`/rooms/${id}`, { method: 'PATCH', body: change }));
+    hostStatus.textContent = done;
+  } catch (error) {
+    hostStatus.textContent = `Could not change the call: ${error instanceof Error ? error.message : String(error)}`;
+    await refreshHost(id);
+  } finally {
+    openToggle.disabled = lockToggle.disabled = false;
+  }
+}
+
+async function removeMember(id: string, userId: string, name: string, button: HTMLButtonElement): Promise<void> {
+  button.disabled = true;
+  try {
+    await apiRequest<null>(`/rooms/${id}/members/${encodeURIComponent(userId)}`, { method: 'DELETE' });
+    hostStatus.textContent = `${name} was removed and cannot rejoin.`;
+  } catch (error) {
+    hostStatus.textContent = `Could not remove ${name}: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  await refreshHost(id);
+}
+
+function bindHostControls(id: string): void {
+  inviteCopy.addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(inviteInput.value);
+      hostStatus.textContent = 'Invite link copied.';
+    } catch {
+      // Clipboard refused (no permission, insecure context): select it for a manual copy instead.
+      inviteInput.select();
+      hostStatus.textContent = 'Press Ctrl+C (⌘C) to copy the selected link.';
+    }
+  });
+  inviteNew.addEventListener('click', async () => {
+    inviteNew.disabled = true;
+    try {
+      const invite = await apiRequest<RoomInviteModel>(`/rooms/${id}/invite`, { method: 'POST' });
+      sessionStorage.setItem(inviteKey(id), invite.inviteUrl);
+      inviteInput.value = invite.inviteUrl;
+      inviteCopy.disabled = false;
+      hostStatus.textContent = 'New invite link made; the old one no longer works.';
+    } catch (error) {
+      hostStatus.textContent = `Could not make a new link: ${error instanceof Error ? error.message : String(error)}`;
+    } finally {
+      inviteNew.disabled = false;
+    }
+  });
+  openToggle.addEventListener('change', () =>
+    changeSettings(
+      id,
+      { access: openToggle.checked ? 'open' : 'invite' },
+      openToggle.checked ? 'Anyone signed in may join now.' : 'Only people with the link may join now.',
+    ),
+  );
+  lockToggle.addEventListener('change', () =>
+    changeSettings(id, { locked: lockToggle.checked }, lockToggle.checked ? 'Locked: nobody new may join.' : 'Unlocked.'),
+  );
+}
+
+// ─── Lobby ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+async function showLobby(): Promise<void> {
+  statusLine.textContent = '';
+  byId('room-name').textContent = '';
+  byId('room-heading').textContent = 'Calls';
+  lobby.hidden = false;
+  startButton.addEventListener('click', async () => {
+    startButton.disabled = true;
+    startButton.textContent = 'Starting…';
+    try {
+      const created = await apiRequest<CreatedRoomModel>('/rooms', { method: 'POST', body: {} });
+      sessionStorage.setItem(inviteKey(created.room.id), created.inviteUrl);
+      window.location.assign(`/room/${encodeURIComponent(created.room.id)}`);
+    } catch (error) {
+      startButton.disabled = false;
+      startButton.textContent = 'Start a call';
+      showProblem(`Could not start a call: ${error instanceof Error ? error.message : String(error)}`, false);
+    }
+  });
+  try {
+    const { items } = await apiRequest<{ items: RoomModel[] }>('/rooms');
+    byId('room-mine-empty').hidden = items.length > 0;
+    myRooms.replaceChildren(
+      ...items.map((room) =>
+        el(
+          'li',
+          {},
+          el('a', { href: `/room/${encodeURIComponent(room.id)}` }, `${room.title} · ${room.id}`),
+          el('span', { class: 'room__role' }, room.role === 'host' ? 'you host' : 'member'),
+        ),
+      ),
+    );
+  } catch {
+    byId('room-mine-empty').textContent = 'Your calls could not be loaded.';
+  }
+}
+
 // ─── Start ────────────────────────────────────────────────────────────────────────────────────────────────────
 
 function start(roomId: string): void {
@@ -197,20 +368,59 @@ function start(roomId: string): void {
   void call.start();
 }
 
+/** Joins with the invite link if there is one, checks the room admits the caller, shows the host panel, calls. */
+async function enter(roomId: string): Promise<void> {
+  const invite = inviteFromUrl();
+  try {
+    if (invite) {
+      await apiRequest<RoomModel>(`/rooms/${roomId}/join`, { method: 'POST', body: { inviteToken: invite } });
+      // Joined: the secret has done its work and should not linger in the address bar or history.
+      history.replaceState(null, '', `/room/${encodeURIComponent(roomId)}`);
+    }
+    const room = await apiRequest<RoomModel>(`/rooms/${roomId}`);
+    byId('room-heading').textContent = room.title;
+    document.title = `${room.title} · VibeStream`;
+    if (room.role === 'host') {
+      renderHost(room);
+      bindHostControls(room.id);
+    }
+  } catch (error) {
+    showRefusal(refusalText(error));
+    return;
+  }
+  start(roomId);
+}
+
+let lastPeerCount = -1;
+/** The host's member list follows the call: someone new in the call is a new member to show. */
+function refreshHostOnPresence(roomId: string, view: CallView): void {
+  if (hostPanel.hidden || view.peers.length === lastPeerCount) return;
+  lastPeerCount = view.peers.length;
+  void refreshHost(roomId);
+}
+
 const roomId = roomIdFromPath();
 byId('room-name').textContent = roomId ?? '';
-if (!roomId) {
+const signedIn = session.user !== null || session.refreshToken !== null;
+const onLobby = /^\/room\/?(index\.html)?$/.test(window.location.pathname);
+if (!signedIn) {
   statusLine.textContent = '';
-  showProblem('This is not a valid room address. Room names use letters, digits, "-" and "_" (at most 64).', false);
-} else if (!session.user && !session.refreshToken) {
-  statusLine.textContent = '';
-  // Both auth pages send the user back here afterwards.
-  const next = `?next=${encodeURIComponent(window.location.pathname)}`;
+  // Both auth pages send the user back here afterwards, invite fragment included.
+  const next = `?next=${encodeURIComponent(window.location.pathname + window.location.search + window.location.hash)}`;
   byId('room-sign-in-link').setAttribute('href', `/login/${next}`);
   byId('room-sign-up-link').setAttribute('href', `/signup/${next}`);
+  if (onLobby) {
+    byId('room-sign-in-title').textContent = 'Sign in to start a call';
+    byId('room-sign-in-text').textContent = 'Calls are for signed-in members, so everyone knows who they are talking to.';
+  }
   signIn.hidden = false;
+} else if (onLobby) {
+  void showLobby();
+} else if (!roomId) {
+  statusLine.textContent = '';
+  showProblem('This is not a valid room address. Room names use letters, digits, "-" and "_" (at most 64).', false);
 } else {
-  start(roomId);
+  void enter(roomId);
 }
 
 leaveButton.addEventListener('click', () => {

@@ -362,7 +362,9 @@ export class RoomCall {
     if (reason === 'room_full') {
       this.#problem ??= message ?? 'This room is full.';
     } else if (reason === 'replaced') {
-      this.#problem = 'You joined this room from another tab or window, so this one has left the call.';
+      this.#problem = 'You joined this call from another tab or window, so this one has left the call.';
+    } else if (reason === 'removed') {
+      this.#problem = 'The host removed you from this call.';
     } else if (reason === 'gave_up') {
       this.#problem = `Lost the connection to the room${message ? ` (${message})` : ''}. Reload the page to join again.`;
     }

@@ -5,7 +5,8 @@
 // peer id is bound to the room token, so a reconnect reuses the same token while it is valid — the room then
 // answers `welcome` with `resumed: true`. Only when the token has expired does the page ask for a new one, which
 // means a new peer id (the others see the old one leave and a new one join). After `room_full`, `replaced`
-// (another tab took this identity) or a deliberate leave, it does not reconnect.
+// (another tab of the same user took the seat), `removed` (by the host) or a deliberate leave, it does not
+// reconnect.
 import {
   DEFAULT_MESSAGE_RATE,
   fullBucket,
@@ -21,7 +22,7 @@ export interface RoomToken {
   expiresAtMs: number;
 }
 
-export type SignalingEndReason = 'left' | 'room_full' | 'replaced' | 'gave_up';
+export type SignalingEndReason = 'left' | 'room_full' | 'replaced' | 'removed' | 'gave_up';
 
 export interface SignalingHandlers {
   onMessage(message: ServerMessage): void;
@@ -152,6 +153,10 @@ export class RoomSignaling {
     }
     if (code === ROOM_CLOSE_CODES.replaced) {
       this.#end('replaced', null);
+      return;
+    }
+    if (code === ROOM_CLOSE_CODES.removed) {
+      this.#end('removed', null);
       return;
     }
     const maxAttempts = this.#options.maxReconnectAttempts ?? DEFAULT_MAX_RECONNECTS;
