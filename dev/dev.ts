@@ -460,7 +460,9 @@ async function main(): Promise<void> {
   handleSignals();
   const target: D1Target = { remote: false, persistTo: options.stateDir };
 
-  if (await ensureDevVars(PROJECT_ROOT)) console.log('created .dev.vars with a random JWT_SECRET');
+  const devVars = await ensureDevVars(PROJECT_ROOT);
+  if (devVars.created) console.log('created .dev.vars with a random JWT_SECRET and CONTENT_KEY_SECRET');
+  if (devVars.added.length > 0) console.log(`added ${devVars.added.join(', ')} to .dev.vars`);
   if (options.fresh) {
     step(`--fresh: deleting ${shortPath(options.stateDir)}`);
     await deleteState(options.stateDir);

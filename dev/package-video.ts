@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { CONTENT_ENCRYPTION_METHOD, CONTENT_KEY_BYTES, encryptPackage, fromBase64Url } from '../src/domain/content-encryption';
 import type { FileDigest, IntegrityManifest, LadderPlan, PlannedRendition, StoryboardDigest, VariantStream } from '../src/domain/packaging';
 import {
   AAC_LC_CODEC,
@@ -59,6 +60,10 @@ Options:
   --video-id ID           catalog id recorded in the manifest
   --max-video-kbps N      cap every rendition's video bit rate at N kbit/s (default: the preset's)
   --max-audio-kbps N      cap every rendition's audio bit rate at N kbit/s (default: the preset's)
+  --content-key KEY       encrypt every init and media segment (HLS AES-128) with KEY, the base64url key that
+                          POST /api/v1/videos/{id}/content-key returns for a paid or private video
+  --api ORIGIN            ask ORIGIN (e.g. http://127.0.0.1:8787) whether --video-id must be encrypted and for
+                          its key, signed in with the access token or API key in $VIBESTREAM_TOKEN
 
 Output: DIR/master.m3u8, DIR/<rendition>/index.m3u8 with its segments, DIR/${POSTER_PATH} (a frame
 ${POSTER_AT_FRACTION * 100} % in (at most ${POSTER_LATEST_SECONDS} s), at the largest rendition's width up to ${POSTER_MAX_WIDTH} px), DIR/${STORYBOARD_PATH} (seek
@@ -76,6 +81,8 @@ export interface PackageOptions {
   videoId?: string | undefined;
   maxVideoKbps?: number | undefined;
   maxAudioKbps?: number | undefined;
+  /** 16 bytes: the package is encrypted with it (HLS AES-128); absent: written in the clear. */
+  contentKey?: Uint8Array | undefined;
   onProgress?: (fraction: number) => void;
   log?: (line: string) => void;
 }
@@ -359,13 +366,52 @@ export async function packageVideo(options: PackageOptions): Promise<PackageResu
     });
   }
 
-  const manifest = buildManifest({ videoId: options.videoId, createdAt: new Date(), source, renditions, poster, storyboard });
+  let manifest = buildManifest({ videoId: options.videoId, createdAt: new Date(), source, renditions, poster, storyboard });
+  if (options.contentKey) {
+    // Encrypted in place, after ffmpeg: the same code (and so the same bytes) as the browser packager's.
+    const encrypted = await encryptPackage(
+      { manifest, read: async (path) => new Uint8Array(await readFile(join(outDir, ...path.split('/')))) },
+      options.contentKey,
+    );
+    for (const [path, bytes] of encrypted.files) await writeFile(join(outDir, ...path.split('/')), bytes);
+    manifest = encrypted.manifest;
+    log(`encrypted every init and media segment (HLS ${CONTENT_ENCRYPTION_METHOD}); the key is not in the package`);
+  }
   await writeFile(join(outDir, 'master.m3u8'), buildMasterPlaylist(variants));
   await writeFile(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return { manifest, plan, outDir };
 }
 
-function parseOptions(argv: string[]): PackageOptions | undefined {
+/** The key a video must be packaged with, from the API; undefined when it is free and public. */
+export async function contentKeyFromApi(origin: string, videoId: string, token: string): Promise<Uint8Array | undefined> {
+  const response = await fetch(new URL(`/api/v1/videos/${encodeURIComponent(videoId)}/content-key`, origin), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+  }).catch((error: unknown) => {
+    throw new CommandFailed(`cannot reach ${origin}: ${error instanceof Error ? error.message : String(error)}`);
+  });
+  const text = await response.text();
+  if (!response.ok)
+    throw new CommandFailed(`POST /api/v1/videos/${videoId}/content-key answered ${response.status}: ${text.slice(0, 300)}`);
+  const issued = JSON.parse(text) as { encryption: 'none' | 'aes-128'; key?: string };
+  return issued.encryption === 'aes-128' ? parseContentKey(issued.key ?? '') : undefined;
+}
+
+function parseContentKey(text: string): Uint8Array {
+  let key: Uint8Array;
+  try {
+    key = fromBase64Url(text.trim());
+  } catch {
+    throw new UsageError('--content-key must be base64url');
+  }
+  if (key.byteLength !== CONTENT_KEY_BYTES)
+    throw new UsageError(`--content-key must be ${CONTENT_KEY_BYTES} bytes (got ${key.byteLength})`);
+  return key;
+}
+
+type CliOptions = PackageOptions & { api?: string | undefined };
+
+function parseOptions(argv: string[]): CliOptions | undefined {
   const { values, positionals } = parseOrUsage(() =>
     parseArgs({
       args: argv,
@@ -377,6 +423,8 @@ function parseOptions(argv: string[]): PackageOptions | undefined {
         'video-id': { type: 'string' },
         'max-video-kbps': { type: 'string' },
         'max-audio-kbps': { type: 'string' },
+        'content-key': { type: 'string' },
+        api: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       allowPositionals: true,
@@ -406,6 +454,9 @@ function parseOptions(argv: string[]): PackageOptions | undefined {
       throw new UsageError(`--${name} must be a whole number from 16 to 100000 (got ${text})`);
     return value;
   };
+  if (values.api !== undefined && values['content-key'] !== undefined) throw new UsageError('give --content-key or --api, not both');
+  if (values.api !== undefined && values['video-id'] === undefined) throw new UsageError('--api needs --video-id');
+  if (values.api !== undefined && !URL.canParse(values.api)) throw new UsageError(`--api must be a URL (got ${values.api})`);
   return {
     input,
     out,
@@ -415,6 +466,8 @@ function parseOptions(argv: string[]): PackageOptions | undefined {
     videoId: values['video-id'],
     maxVideoKbps: kbps('max-video-kbps'),
     maxAudioKbps: kbps('max-audio-kbps'),
+    contentKey: values['content-key'] !== undefined ? parseContentKey(values['content-key']) : undefined,
+    api: values.api,
   };
 }
 
@@ -423,6 +476,12 @@ async function main(): Promise<void> {
   if (!options) {
     console.log(USAGE);
     return;
+  }
+  if (options.api) {
+    const token = process.env.VIBESTREAM_TOKEN;
+    if (!token) throw new UsageError('--api needs an access token or API key in $VIBESTREAM_TOKEN');
+    options.contentKey = await contentKeyFromApi(options.api, options.videoId as string, token);
+    console.log(options.contentKey ? `${options.videoId} is paid or private: encrypting` : `${options.videoId} is free: no encryption`);
   }
   let reported = -1;
   const result = await packageVideo({

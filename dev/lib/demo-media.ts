@@ -4,12 +4,17 @@
 // files directly means the quota, checksum, playlist and IPFS pinning paths all run on a fresh clone too, and
 // publishing sets the catalog's duration, poster and storyboard from the package.
 //
+// Paid and private demo videos are uploaded encrypted, as a creator's packager would: the clip's segments are
+// encrypted with the content key the API issues for that video (POST /videos/{id}/content-key), so every paid
+// video has its own key and ciphertext (src/domain/content-encryption). Free ones are uploaded as committed.
+//
 // Idempotent: a video whose master playlist is already stored is not uploaded again, so a second `npm run dev`
 // on the same state uploads nothing (one stored but not ready — a run stopped while IPFS pinned it — is only
 // published again). With the development IPFS node on, a published video stays "processing" until
 // every file is pinned; `ensureDemoMedia` waits (bounded) for all of them to be "ready".
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { encryptPackage, fromBase64Url } from '../../src/domain/content-encryption';
 import type { IntegrityManifest } from '../../src/domain/packaging/manifest';
 import { manifestFiles } from '../../src/domain/packaging/manifest';
 import { demoVideoId } from '../seed';
@@ -158,16 +163,45 @@ async function planVideo(api: DemoApi, video: DemoVideoWithMedia): Promise<Plan>
   // The creator may read the files of any of their videos, whatever its status or price.
   const master = await api.request(token, 'GET', `/videos/${id}/hls/${MASTER_PLAYLIST}`);
   await drain(master);
-  if (master.ok) return { video, id, token, action: status === 'ready' ? 'present' : 'republish' };
+  if (master.ok) {
+    // State kept from before paid videos were encrypted holds them in the clear: upload those again.
+    if (await storedClearButNeedsKey(api, id, token)) return { video, id, token, action: 'upload' };
+    return { video, id, token, action: status === 'ready' ? 'present' : 'republish' };
+  }
   if (master.status !== 404) throw await failure(`checking ${id}/${MASTER_PLAYLIST}`, master);
   return { video, id, token, action: 'upload' };
+}
+
+type PackagingKey = { encryption: 'none' } | { encryption: 'aes-128'; key: string };
+
+/** Whether the video must be encrypted, and its key (issued once per video, the same on every call). */
+async function packagingKey(api: DemoApi, id: string, token: string): Promise<PackagingKey> {
+  const response = await api.request(token, 'POST', `/videos/${id}/content-key`);
+  if (!response.ok) throw await failure(`getting the content key of ${id}`, response);
+  return (await response.json()) as PackagingKey;
+}
+
+async function storedClearButNeedsKey(api: DemoApi, id: string, token: string): Promise<boolean> {
+  const needed = await packagingKey(api, id, token);
+  if (needed.encryption === 'none') return false;
+  const response = await api.request(token, 'GET', `/videos/${id}/hls/manifest.json`);
+  if (!response.ok) {
+    await drain(response);
+    return true;
+  }
+  return !((await response.json()) as IntegrityManifest).encryption;
 }
 
 /** Manifest, then every playlist and file it lists, then publish: the order the API requires. */
 async function uploadClip(api: DemoApi, plan: { video: DemoVideoWithMedia; id: string; token: string }): Promise<void> {
   const { id, token } = plan;
   const dir = demoClipDir(plan.video.clip);
-  const manifest: IntegrityManifest = { ...demoClipManifest(plan.video.clip), videoId: id };
+  const readClip = async (path: string) => new Uint8Array(await readFile(join(dir, ...path.split('/'))));
+  const clear: IntegrityManifest = { ...demoClipManifest(plan.video.clip), videoId: id };
+  const issued = await packagingKey(api, id, token);
+  const encrypted =
+    issued.encryption === 'aes-128' ? await encryptPackage({ manifest: clear, read: readClip }, fromBase64Url(issued.key)) : null;
+  const manifest = encrypted?.manifest ?? clear;
   const stored = await api.request(token, 'PUT', `/videos/${id}/manifest`, JSON.stringify(manifest));
   if (!stored.ok) throw await failure(`uploading the manifest of ${id}`, stored);
   await drain(stored);
@@ -178,7 +212,7 @@ async function uploadClip(api: DemoApi, plan: { video: DemoVideoWithMedia; id: s
   ];
   for (const path of paths) {
     // A byte array body: fetch sends it with Content-Length, which the file route requires.
-    const bytes = new Uint8Array(await readFile(join(dir, ...path.split('/'))));
+    const bytes = (encrypted?.files.get(path) as Uint8Array<ArrayBuffer> | undefined) ?? (await readClip(path));
     const response = await api.request(token, 'PUT', `/videos/${id}/files/${path}`, bytes);
     if (!response.ok) throw await failure(`uploading ${id}/${path}`, response);
     await drain(response);

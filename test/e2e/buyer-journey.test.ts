@@ -61,12 +61,16 @@ beforeAll(async () => {
     body: JSON.stringify({ email: operator.user.email, password: operator.password }),
   });
   adminToken = ((await login.json()) as { accessToken: string }).accessToken;
-  videoId = (await createVideo(base, creator.accessToken, { title: 'Knife Skills, Paid Cut', visibility: 'public' }, await clip)).id;
-  const priced = await api(creator.accessToken, 'PUT', `/videos/${videoId}/prices`, {
+  // Priced before its package is uploaded, so the package is encrypted with the video's key (README "Content
+  // encryption"): every play below decrypts in the player after the key route admitted the buyer.
+  const prices = {
     purchase: { amount: PURCHASE, currency: 'USD' },
     rental: { amount: RENTAL, currency: 'USD', rentalHours: RENTAL_HOURS },
-  });
-  expect(priced.status).toBe(200);
+  };
+  const video = await createVideo(base, creator.accessToken, { title: 'Knife Skills, Paid Cut', visibility: 'public', prices }, await clip);
+  videoId = video.id;
+  const manifest = await api(creator.accessToken, 'GET', `/videos/${videoId}/hls/manifest.json`);
+  expect((manifest.body as { encryption?: unknown }).encryption).toEqual({ method: 'AES-128' });
   browser = await connectBrowser(inject('browserWsEndpoint'));
   if (SHOTS_DIR) await mkdir(SHOTS_DIR, { recursive: true });
 }, 120_000);
@@ -236,13 +240,20 @@ describe('buyer journey through the local payment sandbox', () => {
     const [purchase] = await entitlementsOf(stripeBuyer);
     const token = (await api(stripeBuyer.accessToken, 'POST', `/videos/${videoId}/playback-token`)).body.token as string;
     const playlist = () => fetch(`${base}/api/v1/videos/${videoId}/hls/master.m3u8?pt=${encodeURIComponent(token)}`);
+    const key = () => fetch(`${base}/api/v1/videos/${videoId}/hls/key?pt=${encodeURIComponent(token)}`);
     expect((await playlist()).status).toBe(200);
+    const served = await key();
+    expect(served.status).toBe(200);
+    expect(served.headers.get('cache-control')).toBe('private, no-store');
+    expect((await served.arrayBuffer()).byteLength).toBe(16);
 
     const refund = await api(adminToken, 'POST', `/admin/payments/${purchase?.paymentId}/refund`, {});
     expect(refund).toMatchObject({ status: 200, body: { state: 'refunded', refundedTotal: PURCHASE } });
     const refused = await playlist();
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('entitlement_revoked');
+    // The same unexpired token no longer gets the key: the ciphertext the buyer's peers still hold stays sealed.
+    expect((await key()).status).toBe(403);
     expect(await entitlementsOf(stripeBuyer)).toMatchObject([{ active: false }]);
 
     const page = await offeredTo(stripeBuyer);

@@ -12,7 +12,7 @@ import { demoClipManifest } from '../../dev/lib/demo-clips';
 import { DEMO_ACCOUNTS, DEMO_VIDEOS, type DemoVideoWithMedia } from '../../dev/lib/demo-data';
 import { PROJECT_ROOT } from '../../dev/lib/project';
 import { demoVideoId } from '../../dev/seed';
-import { parseMasterPlaylist, parseMediaPlaylist, resolveRelative } from '../../src/domain/packaging';
+import { type IntegrityManifest, parseMasterPlaylist, parseMediaPlaylist, resolveRelative } from '../../src/domain/packaging';
 import type { PlayerProbe } from '../../src/shared/player-probe';
 import { collectConsoleErrors, connectBrowser, newTestContext } from '../support/browser';
 import { freePort } from '../support/wrangler-dev';
@@ -164,13 +164,19 @@ describe('demo catalog after a fresh npm run dev', () => {
     }
   }, 120_000);
 
-  it('serves the playlists, init segment and first segment of every other seeded video', async () => {
+  it('serves the playlists, init segment and first segment of every other seeded video; paid and private ones encrypted', async () => {
     const playedIds = new Set(played.map((video) => demoVideoId(video.key)));
     const rest = DEMO_VIDEOS.filter((video) => !playedIds.has(demoVideoId(video.key)));
     expect(rest.length).toBe(DEMO_VIDEOS.length - PLAYED_IN_BROWSER);
     for (const demo of rest) {
       const id = demoVideoId(demo.key);
-      const manifest = demoClipManifest(demo.clip);
+      // Paid and private demo videos were uploaded encrypted with their own key (dev/lib/demo-media.ts): their
+      // stored files are the ciphertext the served manifest describes, not the committed clip's.
+      const sealed = demo.priceCents > 0 || demo.visibility === 'private';
+      const served = await get(`/api/v1/videos/${id}/hls/manifest.json`);
+      const manifest = (await served.json()) as IntegrityManifest;
+      expect({ id, encryption: manifest.encryption }).toEqual({ id, encryption: sealed ? { method: 'AES-128' } : undefined });
+      if (!sealed) expect(manifest.renditions).toEqual(demoClipManifest(demo.clip).renditions);
       expect(await catalogVideo(id)).toMatchObject({ status: 'ready', posterUrl: expect.any(String) });
       const master = await get(`/api/v1/videos/${id}/hls/master.m3u8`);
       expect({ id, status: master.status }).toEqual({ id, status: 200 });
@@ -186,7 +192,10 @@ describe('demo catalog after a fresh npm run dev', () => {
           const path = resolveRelative(variant.uri, String(uri));
           const file = await get(`/api/v1/videos/${id}/hls/${path}`);
           expect({ id, path, status: file.status }).toEqual({ id, path, status: 200 });
-          expect((await file.arrayBuffer()).byteLength).toBe(expectedBytes);
+          const bytes = Buffer.from(await file.arrayBuffer());
+          expect(bytes.byteLength).toBe(expectedBytes);
+          // An fMP4 init segment in the clear starts with its ftyp box; ciphertext shows no MP4 box names.
+          if (uri === media.map?.uri) expect({ id, clearInit: bytes.includes('ftyp') }).toEqual({ id, clearInit: !sealed });
         }
       }
     }

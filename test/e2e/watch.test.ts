@@ -46,8 +46,10 @@ afterAll(async () => {
   await browser?.close();
 });
 
-async function publishClip(title: string, pkg: VideoPackage = clip): Promise<string> {
-  const video = await createVideo(baseUrl, creator.accessToken, { title, visibility: 'public' }, pkg);
+/** With `purchaseCents`, priced before its package is uploaded, which is then encrypted (README "Content encryption"). */
+async function publishClip(title: string, pkg: VideoPackage = clip, purchaseCents?: number): Promise<string> {
+  const prices = purchaseCents ? { purchase: { amount: purchaseCents, currency: 'USD' } } : undefined;
+  const video = await createVideo(baseUrl, creator.accessToken, { title, visibility: 'public', ...(prices ? { prices } : {}) }, pkg);
   return video.id;
 }
 
@@ -259,13 +261,7 @@ describe('watch page', () => {
   }, 180_000);
 
   it('plays a paid video only with a playback token: its creator plays, a viewer without a purchase is told to buy', async () => {
-    const videoId = await publishClip('Paid premiere');
-    const priced = await fetch(`${baseUrl}/api/v1/videos/${videoId}/prices`, {
-      method: 'PUT',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${creator.accessToken}` },
-      body: JSON.stringify({ purchase: { amount: 499, currency: 'USD' } }),
-    });
-    expect(priced.status).toBe(200);
+    const videoId = await publishClip('Paid premiere', clip, 499);
     // Without a token the edge refuses the files themselves, not just the page.
     expect((await fetch(`${baseUrl}/api/v1/videos/${videoId}/hls/master.m3u8`)).status).toBe(401);
 
@@ -289,13 +285,7 @@ describe('watch page', () => {
   }, 180_000);
 
   it('two entitled viewers of a paid video share segments over P2P although their playback tokens differ', async () => {
-    const videoId = await publishClip('Paid swarm', swarmClip);
-    const priced = await fetch(`${baseUrl}/api/v1/videos/${videoId}/prices`, {
-      method: 'PUT',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${creator.accessToken}` },
-      body: JSON.stringify({ purchase: { amount: 499, currency: 'USD' } }),
-    });
-    expect(priced.status).toBe(200);
+    const videoId = await publishClip('Paid swarm', swarmClip, 499);
     // Two buyers: their purchases are entitlements (the checkout → webhook → ledger path is covered by the
     // workers tests against the providers' contract servers).
     const buyers = [await signUp(baseUrl, { displayName: 'Buyer one' }), await signUp(baseUrl, { displayName: 'Buyer two' })];

@@ -24,7 +24,7 @@ const execFileAsync = promisify(execFile);
 export interface WranglerDevOptions {
   /** Project root holding wrangler.toml (default: the current working directory). */
   cwd?: string;
-  /** Extra `--var` bindings; JWT_SECRET gets a random value unless given here. */
+  /** Extra `--var` bindings; JWT_SECRET and CONTENT_KEY_SECRET get random values unless given here. */
   vars?: Record<string, string>;
   /** How long to wait for /api/v1/health to answer (default 60 s). */
   startTimeoutMs?: number;
@@ -117,7 +117,7 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
 
   await options.beforeStart?.(persistDir);
   const [port, inspectorPort] = [await freePort(), await freePort()];
-  const vars = { JWT_SECRET: randomBytes(32).toString('hex'), ...options.vars };
+  const vars = { JWT_SECRET: randomBytes(32).toString('hex'), CONTENT_KEY_SECRET: randomBytes(32).toString('hex'), ...options.vars };
   const args = [
     'dev',
     '--ip',
