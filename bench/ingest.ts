@@ -53,7 +53,8 @@ export async function createIngestSessions(baseUrl: string, count: number): Prom
       const response = await fetch(`${baseUrl}/api/v1/tokens/ingest`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${accessToken}` },
-        body: JSON.stringify({ videoId: 'vid_benchmarkvideo' }),
+        // Sessions of no video: ingest tokens name only videos the account may watch, and the bench has none.
+        body: JSON.stringify({}),
       });
       return (await response.json()) as IngestSession;
     }),
@@ -96,7 +97,8 @@ export async function benchIngest(
         const response = await fetch(`${baseUrl}/api/v1/tokens/ingest`, {
           method: 'POST',
           headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${accessToken}` },
-          body: JSON.stringify({ videoId: 'vid_benchmarkvideo' }),
+          // Sessions of no video: ingest tokens name only videos the account may watch, and the bench has none.
+          body: JSON.stringify({}),
         });
         return (await response.json()) as { token: string; sessionId: string; peerId: string };
       }),

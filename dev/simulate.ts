@@ -31,7 +31,7 @@ const USAGE = `Usage: npm run simulate -- [options]
   --url URL            the VibeStream to report to (default http://127.0.0.1:8787)
   --email E            account that requests the ingest tokens (default the demo viewer ${defaultAccount().email})
   --password P         its password (default the demo password)
-  --videos K           spread the peers over K videos, the seeded demo catalog first (default 3)
+  --videos K           spread the peers over K free demo videos (default 3; at most the free ones seeded)
   --batch-seconds B    post each peer's samples every B seconds (default 2)
   --concurrency C      requests in flight at most (default 16)
   --seed X             PRNG seed; the same seed gives the same statistics (default: random, printed)
@@ -807,10 +807,10 @@ export function percentile(values: readonly number[], p: number): number | null 
 }
 
 export function defaultVideoIds(count: number): string[] {
-  const ids = DEMO_VIDEOS.slice(0, count).map((video) => demoVideoId(video.key));
-  // More videos than the demo catalog has: made-up ids (analytics does not require a catalog entry).
-  for (let i = ids.length; i < count; i++) ids.push(`vid_sim${String(i).padStart(21, '0')}`);
-  return ids;
+  // Ingest tokens are issued only for videos the account may watch: the free, listed demo videos, so at most
+  // those (made-up ids would be refused).
+  const watchable = DEMO_VIDEOS.filter((video) => video.priceCents === 0 && video.visibility !== 'private');
+  return Array.from({ length: Math.min(count, watchable.length) }, (_, i) => demoVideoId((watchable[i] as (typeof watchable)[number]).key));
 }
 
 interface LivePeer {

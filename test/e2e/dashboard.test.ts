@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runSimulation, type SimulationReport } from '../../dev/simulate';
-import { type SignedUpUser, signUp } from '../support/api';
+import { createVideo, type SignedUpUser, signUp } from '../support/api';
 import { collectConsoleErrors, connectBrowser, newTestContext } from '../support/browser';
 
 const execFileAsync = promisify(execFile);
@@ -17,8 +17,9 @@ const PROJECT_ROOT = join(import.meta.dirname, '..', '..');
 
 /** Two videos only this file reports on, so counts filtered by them cannot include anyone else's data. */
 const runTag = Math.random().toString(36).slice(2, 10);
-const VIDEO_A = `vid_e2edash${runTag}a`;
-const VIDEO_B = `vid_e2edash${runTag}b`;
+// Two published videos of one creator (created in beforeAll): ingest tokens exist only for videos one may watch.
+let VIDEO_A: string;
+let VIDEO_B: string;
 const PEERS = 20;
 const SECONDS = 20;
 /** Chosen so that video A has sessions from at least two countries (asserted below). */
@@ -108,12 +109,16 @@ async function waitForRollups(expectedSamples: number, timeoutMs = 20_000): Prom
 }
 
 beforeAll(async () => {
-  const [connected, operator, simulatorAccount, plainViewer] = await Promise.all([
+  const [connected, operator, simulatorAccount, plainViewer, creator] = await Promise.all([
     connectBrowser(inject('browserWsEndpoint')),
     signUp(baseUrl, { displayName: 'Night Operator' }),
     signUp(baseUrl, { displayName: 'Simulated Viewers' }),
     signUp(baseUrl, { displayName: 'Curious Viewer' }),
+    signUp(baseUrl, { displayName: 'Dashboard Creator', role: 'creator' }),
   ]);
+  const publish = async (letter: string) =>
+    (await createVideo(baseUrl, creator.accessToken, { title: `Dashboard ${runTag} ${letter}`, visibility: 'public' })).id;
+  [VIDEO_A, VIDEO_B] = await Promise.all([publish('a'), publish('b')]);
   browser = connected;
   viewer = plainViewer;
   await makeAdmin(operator.user.email);
