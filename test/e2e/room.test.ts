@@ -1,7 +1,9 @@
 // The call room page in real Chromium: three members (three browser contexts, like three people) join a room
 // through /room/{roomId}, the page negotiates a full WebRTC mesh through the CallRoom object, and the test
 // reads the outcome from the page's read-only hook `window.__vibestreamRoom` (web/src/pages/room.ts): every
-// RTCPeerConnection `connected`, and the RTT each page measured on its selected candidate pair.
+// RTCPeerConnection `connected`, and the RTT each page measured on its selected candidate pair. Rooms are owned
+// and invite-only: each test's room is created by its first member, and the others join with its invite link
+// (through the API, or through the page itself in the host-and-invitee journey).
 //
 // The file launches its own Chromium (the flags of test/support/browser.ts) rather than joining the shared one:
 // each page encodes its camera once per remote peer, and on two busy cores that encoding competes with ICE and
@@ -153,6 +155,30 @@ async function closeAll(pages: Page[]): Promise<void> {
   await Promise.all(pages.map((page) => page.close()));
 }
 
+async function apiCall<T>(user: SignedUpUser, method: string, path: string, body: unknown, expectedStatus: number): Promise<T> {
+  const response = await fetch(`${baseUrl}/api/v1${path}`, {
+    method,
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${user.accessToken}` },
+    body: JSON.stringify(body),
+  });
+  expect(response.status, `${method} ${path}`).toBe(expectedStatus);
+  return (await response.json()) as T;
+}
+
+/** A room hosted by `host`, with `invitees` already members through its invite link; returns the room id. */
+async function roomWith(host: SignedUpUser, invitees: SignedUpUser[]): Promise<string> {
+  const created = await apiCall<{ room: { id: string }; inviteToken: string }>(host, 'POST', '/rooms', { title: `e2e ${runTag}` }, 201);
+  for (const invitee of invitees)
+    await apiCall(invitee, 'POST', `/rooms/${created.room.id}/join`, { inviteToken: created.inviteToken }, 200);
+  return created.room.id;
+}
+
+const membersRoom = () =>
+  roomWith(
+    members[0]?.user as SignedUpUser,
+    members.slice(1).map(({ user }) => user),
+  );
+
 /** A room token for `user` (POST /api/v1/tokens/room), for Node clients that fill seats. */
 async function roomToken(user: SignedUpUser, roomId: string): Promise<string> {
   const response = await fetch(`${baseUrl}/api/v1/tokens/room`, {
@@ -202,7 +228,7 @@ describe('call room page', () => {
       // behind — connections, keepalive requests, cached state — carries over into the next one.
       const contexts = await Promise.all(members.map(({ user }) => signedInContext(user)));
       try {
-        const pages = await joinStaggered(contexts, `e2e-mesh-${runTag}-${attempt}`);
+        const pages = await joinStaggered(contexts, await membersRoom());
         const snapshots = await waitForMesh(pages, 2);
         for (const snapshot of snapshots) {
           expect(snapshot.hasLocalMedia).toBe(true);
@@ -231,7 +257,7 @@ describe('call room page', () => {
 
   it('recovers the full mesh when a member reloads (same seat) and when one closes the tab and comes back (new seat)', async () => {
     const [first, second, third] = members.map(({ context }) => context) as [BrowserContext, BrowserContext, BrowserContext];
-    const roomId = `e2e-rejoin-${runTag}`;
+    const roomId = await membersRoom();
     const pages = await joinStaggered([first, second, third], roomId);
     try {
       const before = await waitForMesh(pages, 2);
@@ -269,7 +295,7 @@ describe('call room page', () => {
 
   it('gives the seat up at once on Leave and reports the call to the analytics ingest', async () => {
     const [first, second] = members.map(({ context }) => context) as [BrowserContext, BrowserContext];
-    const roomId = `e2e-leave-${runTag}`;
+    const roomId = await membersRoom();
     const pages = await joinStaggered([first, second], roomId);
     try {
       await waitForMesh(pages, 1);
@@ -290,11 +316,15 @@ describe('call room page', () => {
   }, 60_000);
 
   it(`turns away a member beyond the room's ${ROOM_MAX_PEERS}-peer mesh limit with a clear message`, { timeout: 60_000 }, async () => {
-    const roomId = `e2e-full-${runTag}`;
-    const owner = members[0]?.user as SignedUpUser;
+    // One seat per account: filling the room takes eight different people (the host and seven invitees).
+    const fillers = await Promise.all(
+      Array.from({ length: ROOM_MAX_PEERS }, (_, seat) => signUp(baseUrl, { displayName: `Filler ${seat} ${runTag}` })),
+    );
+    const [host, ...invitees] = fillers as [SignedUpUser, ...SignedUpUser[]];
+    const roomId = await roomWith(host, [...invitees, members[1]?.user as SignedUpUser]);
     const sockets: NodeWebSocket[] = [];
     try {
-      for (let seat = 0; seat < ROOM_MAX_PEERS; seat++) sockets.push(await joinFromNode(roomId, await roomToken(owner, roomId)));
+      for (const filler of fillers) sockets.push(await joinFromNode(roomId, await roomToken(filler, roomId)));
       const page = await openRoom(members[1]?.context as BrowserContext, roomId);
       await page.waitForFunction(() => (window.__vibestreamRoom as RoomSnapshot | undefined)?.endReason === 'room_full');
       const alert = page.getByRole('alert');
@@ -306,6 +336,75 @@ describe('call room page', () => {
       for (const socket of sockets) socket.close();
     }
   });
+
+  it('lets a host start a call and an invitee join through the copied link; someone without it is turned away', async () => {
+    const [hostContext, guestContext, strangerContext] = members.map(({ context }) => context) as [
+      BrowserContext,
+      BrowserContext,
+      BrowserContext,
+    ];
+    await hostContext.grantPermissions(['camera', 'microphone', 'clipboard-read', 'clipboard-write'], { origin: baseUrl });
+    const host = await hostContext.newPage();
+    consoleErrors.push(collectConsoleErrors(host));
+    const pages: Page[] = [host];
+    try {
+      await host.goto('/room/');
+      await host.getByRole('button', { name: 'Start a call' }).click();
+      await host.getByRole('heading', { name: 'You are the host' }).waitFor();
+      await host.getByRole('button', { name: 'Copy link' }).click();
+      const inviteUrl = await host.evaluate(() => navigator.clipboard.readText());
+      expect(inviteUrl).toMatch(/\/room\/[a-z0-9]+#invite=[A-Za-z0-9_-]+$/);
+      const roomPath = new URL(inviteUrl).pathname;
+      expect(new URL(host.url()).pathname).toBe(roomPath);
+
+      const guest = await guestContext.newPage();
+      consoleErrors.push(collectConsoleErrors(guest));
+      pages.push(guest);
+      await guest.goto(inviteUrl.replace(/^https?:\/\/[^/]+/, ''));
+      await waitForMesh([host, guest], 1);
+      // The invite secret has done its work: it is gone from the guest's address bar.
+      expect(guest.url()).not.toContain('invite=');
+      await host.locator('#room-members li[data-user-id]').first().waitFor();
+      expect(await host.locator('#room-members').textContent()).toContain(members[1]?.user.user.displayName);
+
+      // The same room without the link: an invite-only refusal, and no call started.
+      const stranger = await strangerContext.newPage();
+      // The page's GET of the room answers 403, which Chromium logs as a failed load: expected here, and only that.
+      const strangerErrors = collectConsoleErrors(stranger);
+      pages.push(stranger);
+      await stranger.goto(roomPath);
+      await stranger.getByRole('heading', { name: 'You cannot join this call' }).waitFor();
+      expect(await stranger.getByRole('alert').textContent()).toContain('This call is invite-only. Ask the host for a link.');
+      expect(await stranger.evaluate(() => (window.__vibestreamRoom as RoomSnapshot).status)).toBe('not_started');
+      expect(strangerErrors.filter((line) => !/status of 403 .*\/api\/v1\/rooms\//.test(line))).toEqual([]);
+    } finally {
+      await closeAll(pages.filter((page) => !page.isClosed()));
+    }
+  }, 90_000);
+
+  it('sends an invitee who is not signed in to sign in, then back into the call', async () => {
+    const roomHost = members[0]?.user as SignedUpUser;
+    const created = await apiCall<{ room: { id: string }; inviteUrl: string }>(roomHost, 'POST', '/rooms', {}, 201);
+    const invitee = await signUp(baseUrl, { displayName: `Invitee ${runTag}` });
+    const context = await newTestContext(browser, { baseURL: baseUrl });
+    await context.grantPermissions(['camera', 'microphone'], { origin: baseUrl });
+    try {
+      const page = await context.newPage();
+      consoleErrors.push(collectConsoleErrors(page));
+      await page.goto(created.inviteUrl.replace(/^https?:\/\/[^/]+/, ''));
+      await page.getByRole('heading', { name: 'Sign in to join this call' }).waitFor();
+      await page.getByRole('link', { name: 'Sign in', exact: true }).last().click();
+      await page.getByLabel('Email').fill(invitee.user.email);
+      await page.getByLabel('Password').fill(invitee.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForFunction(() => (window.__vibestreamRoom as RoomSnapshot | undefined)?.status === 'joined', null, {
+        timeout: 20_000,
+      });
+      expect(new URL(page.url()).pathname).toBe(`/room/${created.room.id}`);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
 
   it('asks a visitor who is not signed in to sign in first, and comes back to the room afterwards', async () => {
     const context = await newTestContext(browser, { baseURL: baseUrl });
