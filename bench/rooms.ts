@@ -88,14 +88,38 @@ function waitOpen(socket: WebSocket, ready: (frame: Record<string, unknown>) => 
   });
 }
 
-function ourDialect(baseUrl: string, owner: SignedUpUser, runTag: string): Dialect {
+/** POST to the API as `user`; throws unless the answer has `expectedStatus`. */
+async function apiAs<T>(baseUrl: string, user: SignedUpUser, path: string, body: unknown, expectedStatus: number): Promise<T> {
+  const response = await fetch(`${baseUrl}/api/v1${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${user.accessToken}` },
+    body: JSON.stringify(body),
+  });
+  if (response.status !== expectedStatus) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/** A room hosted by `host` that `guest` has joined with the invite link (rooms are invite-only and owned). */
+async function pairRoom(baseUrl: string, [host, guest]: [SignedUpUser, SignedUpUser], title: string): Promise<string> {
+  const created = await apiAs<{ room: { id: string }; inviteToken: string }>(baseUrl, host, '/rooms', { title }, 201);
+  await apiAs(baseUrl, guest, `/rooms/${created.room.id}/join`, { inviteToken: created.inviteToken }, 200);
+  return created.room.id;
+}
+
+/** The caller hosts each pair's room and the callee joins it: one seat per account, so a pair is two people. */
+function ourDialect(baseUrl: string, people: [SignedUpUser, SignedUpUser], runTag: string): Dialect {
+  const rooms = new Map<number, Promise<string>>();
   return {
     name: 'CallRoom DO',
     async open(pair, role) {
-      const roomId = `bench-${runTag}-${pair}`;
+      // Caller and callee of a pair open concurrently: both wait on the one room the first of them created.
+      const room = rooms.get(pair) ?? pairRoom(baseUrl, people, `bench ${runTag} ${pair}`);
+      rooms.set(pair, room);
+      const roomId = await room;
+      const user = role === 'caller' ? people[0] : people[1];
       const response = await fetch(`${baseUrl}/api/v1/tokens/room`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${owner.accessToken}` },
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${user.accessToken}` },
         body: JSON.stringify({ roomId }),
       });
       if (response.status !== 201) throw new Error(`room token: ${response.status} ${await response.text()}`);
@@ -303,7 +327,10 @@ async function browserPair(contexts: [BrowserContext, BrowserContext], roomId: s
 async function browserPairs(baseUrl: string, count: number, runTag: string): Promise<PairOutcome[]> {
   const browser = await launchBrowser();
   try {
-    const users = await Promise.all(['Caller', 'Callee'].map((name) => signUp(baseUrl, { displayName: `Bench ${name}` })));
+    const users = (await Promise.all(['Caller', 'Callee'].map((name) => signUp(baseUrl, { displayName: `Bench ${name}` })))) as [
+      SignedUpUser,
+      SignedUpUser,
+    ];
     // One pair of contexts per in-flight slot: each member has one signed-in browser profile, as a person would.
     const slots = await Promise.all(
       Array.from(
@@ -317,7 +344,7 @@ async function browserPairs(baseUrl: string, count: number, runTag: string): Pro
       slots.map(async (contexts, slot) => {
         await sleep(slot * STAGGER_MS);
         for (let pair = next++; pair < count; pair = next++) {
-          outcomes[pair] = await browserPair(contexts, `bench-pair-${runTag}-${pair}`);
+          outcomes[pair] = await browserPair(contexts, await pairRoom(baseUrl, users, `bench pair ${runTag} ${pair}`));
           await sleep(STAGGER_MS);
         }
       }),
@@ -354,12 +381,15 @@ export async function benchRooms(options: RoomsBenchOptions = DEFAULT_ROOMS_BENC
   });
   const runTag = Math.random().toString(36).slice(2, 8);
   try {
-    const owner = await signUp(server.url, { displayName: 'Bench Rooms' });
+    const people = (await Promise.all(['Caller', 'Callee'].map((name) => signUp(server.url, { displayName: `Bench Rooms ${name}` })))) as [
+      SignedUpUser,
+      SignedUpUser,
+    ];
     const rows: { ours: RelayResult; stock: RelayResult }[] = [];
     // Interleaved level by level, so both servers see the same moments of a machine that is never quiet.
     for (const pairs of options.relayPairs) {
       console.log(`offer → answer relay, ${pairs} pairs…`);
-      const ourResult = await relayPhase(ourDialect(server.url, owner, `${runTag}${pairs}`), pairs, options.phaseSeconds);
+      const ourResult = await relayPhase(ourDialect(server.url, people, `${runTag}${pairs}`), pairs, options.phaseSeconds);
       const stockResult = await relayPhase(peerjsDialect(peerServer.url, `${runTag}${pairs}`), pairs, options.phaseSeconds);
       rows.push({ ours: ourResult, stock: stockResult });
     }
