@@ -34,6 +34,8 @@ export interface PlayerProbe {
   /** Heights of the ladder hls.js parsed from the master playlist, and the one playing now. */
   levelHeights: number[];
   currentLevelHeight: number | null;
+  /** Remote peer ids with an open connection (one viewer has one per stream both play; the panel counts viewers). */
+  connectedPeerIds: string[];
   ended: boolean;
 }
 

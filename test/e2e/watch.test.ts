@@ -260,6 +260,49 @@ describe('watch page', () => {
     expect(result.counters.stalls).toBe(0);
   }, 180_000);
 
+  it('counts one other viewer once in the delivery panel across ABR level switches (one connection per stream)', async () => {
+    const ladder = await packageTestClip({ seconds: 40, size: '1280x720', renditions: '360p,720p', segmentSeconds: 2 });
+    const videoId = await publishClip('Ladder swarm', ladder);
+    // hls.js caps the level to the player's size (capLevelToPlayerSize): a thumbnail-sized player plays 360p, a
+    // full-size one lets adaptive bitrate climb to 720p, so resizing is how the test switches levels.
+    const resize = (page: Page, width: string) =>
+      page.evaluate((cssWidth) => {
+        const video = document.querySelector('video') as HTMLVideoElement;
+        video.style.width = cssWidth;
+        video.style.maxWidth = 'none';
+      }, width);
+    const viewers: Viewer[] = [];
+    for (const name of ['Ladder one', 'Ladder two']) {
+      const viewer = await openViewerPage(videoId, await signUp(baseUrl, { displayName: name }));
+      await viewer.page.waitForFunction(() => window.__vibestreamPlayer !== undefined, null, { timeout: 45_000 });
+      await resize(viewer.page, '160px');
+      await startPlayback(viewer.page, 1);
+      viewers.push(viewer);
+    }
+    for (const viewer of viewers) {
+      await viewer.page.waitForFunction(() => (window.__vibestreamPlayer?.connectedPeerIds.length ?? 0) >= 1, null, { timeout: 30_000 });
+    }
+    for (const viewer of viewers) await resize(viewer.page, '1280px');
+    for (const viewer of viewers) {
+      await viewer.page.waitForFunction(() => window.__vibestreamPlayer?.currentLevelHeight === 720, null, { timeout: 30_000 });
+    }
+    // Each viewer now holds a connection to the other in the 720p swarm while its 360p one is still open.
+    for (const [index, viewer] of viewers.entries()) {
+      await viewer.page.waitForFunction(() => (window.__vibestreamPlayer?.connectedPeerIds.length ?? 0) >= 2, null, { timeout: 30_000 });
+      const seen = await viewer.page.evaluate(() => ({
+        peerIds: window.__vibestreamPlayer?.connectedPeerIds ?? [],
+        counted: window.__vibestreamPlayer?.counters.peersConnected,
+        panel: document.getElementById('stat-peers')?.textContent,
+      }));
+      // Two connections, one viewer: the ids share the other page's prefix, and the panel says 1.
+      expect(new Set(seen.peerIds).size, `viewer ${index}`).toBeGreaterThanOrEqual(2);
+      expect(new Set(seen.peerIds.map((id) => id.slice(0, 15))).size, `viewer ${index}`).toBe(1);
+      expect(seen.counted, `viewer ${index}`).toBe(1);
+      expect(seen.panel, `viewer ${index}`).toBe('1');
+    }
+    for (const viewer of viewers) expect(viewer.errors.filter((line) => !BUSY_INGEST.test(line))).toEqual([]);
+  }, 180_000);
+
   it('plays a paid video only with a playback token: its creator plays, a viewer without a purchase is told to buy', async () => {
     const videoId = await publishClip('Paid premiere', clip, 499);
     // Without a token the edge refuses the files themselves, not just the page.

@@ -309,7 +309,8 @@ async function start(): Promise<void> {
   trackerUrl.protocol = trackerUrl.protocol === 'https:' ? 'wss:' : 'ws:';
 
   const element = byId<HTMLVideoElement>('player');
-  // Paid: the token rides on the master playlist URL; the edge writes it into every URI it lists from there.
+  // Paid: the token rides on the master playlist URL; the edge writes it into every URI it lists from there. The
+  // player puts it on the tracker's announce URL too (`authorize`): paid and private swarms need it.
   const masterUrl = new URL('master.m3u8', hlsBase);
   authorize?.(masterUrl);
   const player = createP2PPlayer({
@@ -324,12 +325,12 @@ async function start(): Promise<void> {
     network: networkHints(),
     authorize,
     contentIdOf,
-    onBadPeer: (peerId, rejected) => {
+    onBadPeer: (peerId, rejected, reportKey) => {
       reportedPeers.push(peerId);
       if (!signedIn) return;
       void apiRequest(`/tracker/${encodeURIComponent(video.id)}/reports`, {
         method: 'POST',
-        body: { peerId, segment: rejected.path ?? undefined },
+        body: { peerId, reportKey, segment: rejected.path ?? undefined },
       }).catch(() => {
         // The segment was already discarded and refetched; a lost report only delays the tracker's block.
       });
@@ -349,6 +350,7 @@ async function start(): Promise<void> {
     samplesAccepted: 0,
     levelHeights: [],
     currentLevelHeight: null,
+    connectedPeerIds: [],
     ended: false,
   };
   window.__vibestreamPlayer = probe;
@@ -392,6 +394,7 @@ async function start(): Promise<void> {
     const level = player.hls.levels[player.hls.currentLevel];
     probe.levelHeights = player.hls.levels.map((candidate) => candidate.height);
     probe.currentLevelHeight = level?.height ?? null;
+    probe.connectedPeerIds = [...player.peers];
     byId('stat-level').textContent = level ? `${level.height}p${player.hls.autoLevelEnabled ? ' (auto)' : ''}` : 'Auto';
     probe.uploadDecision = uploadDecision;
     byId('sharing-status').textContent =

@@ -72,6 +72,53 @@ export async function connectionSample(connection: RTCPeerConnection, label: str
   };
 }
 
+// One remote viewer, several peer connections: p2p-media-loader keeps one swarm per stream (an info hash per
+// playlist), each with its own peer id per player (PEER_ID_BY_INFO_HASH in its tracker client) and its own
+// connections, so after an ABR level switch one other viewer is connected twice under two ids. Our players start
+// every peer id with the same per-page prefix (p2p-player.ts `trackerClientVersionPrefix`), which is what lets the
+// panel count viewers rather than connections. Other clients' ids count one each.
+
+/** `-VS1-` and ten random characters: the first fifteen of every peer id one VibeStream player announces. */
+export const PLAYER_PEER_ID_PREFIX_LENGTH = 15;
+const PLAYER_PEER_ID_MARK = '-VS1-';
+const PEER_ID_LENGTH = 20;
+const PREFIX_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** A fresh per-page peer id prefix (p2p-media-loader fills the remaining five characters per stream). */
+export function newPlayerPeerIdPrefix(): string {
+  const random = crypto.getRandomValues(new Uint8Array(PLAYER_PEER_ID_PREFIX_LENGTH - PLAYER_PEER_ID_MARK.length));
+  return PLAYER_PEER_ID_MARK + [...random].map((byte) => PREFIX_ALPHABET[byte % PREFIX_ALPHABET.length]).join('');
+}
+
+/** The remote viewer a peer id belongs to: its player prefix, or the id itself for other clients. */
+export function viewerOfPeer(peerId: string): string {
+  return peerId.length === PEER_ID_LENGTH && peerId.startsWith(PLAYER_PEER_ID_MARK)
+    ? peerId.slice(0, PLAYER_PEER_ID_PREFIX_LENGTH)
+    : peerId;
+}
+
+/** Open peer connections by peer id, counted as distinct remote viewers. */
+export class ConnectedViewers {
+  private readonly viewerByPeer = new Map<string, string>();
+
+  connect(peerId: string): void {
+    this.viewerByPeer.set(peerId, viewerOfPeer(peerId));
+  }
+
+  close(peerId: string): void {
+    this.viewerByPeer.delete(peerId);
+  }
+
+  /** Distinct viewers with at least one open connection. */
+  get count(): number {
+    return new Set(this.viewerByPeer.values()).size;
+  }
+
+  get peerIds(): ReadonlySet<string> {
+    return new Set(this.viewerByPeer.keys());
+  }
+}
+
 export interface P2PCounters {
   p2pBytes: number;
   httpBytes: number;

@@ -11,8 +11,14 @@
 // is free, which on a fast link means each viewer downloads its own first 15 s. We keep the HTTP window short,
 // give the swarm a moment to answer before the very first segments fall back to HTTP, and let P2P look further
 // ahead; see P2P_TUNING for the numbers and the bench for what they buy.
+//
+// The announce URL: paid and private videos' swarms need the viewer's playback token (`pt`, the tracker checks it
+// when a socket opens), and every player adds a random report key (`rk`, seen only by the tracker) that lets the
+// page report a peer the tracker paired it with (domain/swarm/peer-reports.ts). An open socket outlives its token;
+// when the token is renewed, streams that join the swarm from then on announce with the new one (a newer socket
+// of the same player keeps its peer ids because the report key is the same).
 import Hls from 'hls.js';
-import type { CoreEventMap } from 'p2p-media-loader-core';
+import type { CoreEventMap, DynamicCoreConfig } from 'p2p-media-loader-core';
 import { HlsJsP2PEngine, type HlsWithP2PInstance } from 'p2p-media-loader-hlsjs';
 import type { IntegrityManifest } from '../../../src/domain/packaging/manifest';
 import { type ContentIdOf, SegmentIntegrity } from '../../../src/domain/playback/segment-integrity';
@@ -24,6 +30,7 @@ import {
   UploadMeter,
 } from '../../../src/domain/playback/upload-policy';
 import type { PlayerCounters, RejectedSegment } from '../../../src/shared/player-probe';
+import { ConnectedViewers, newPlayerPeerIdPrefix } from './connection-stats';
 
 /** p2p-media-loader settings that differ from its defaults, and why. */
 export const P2P_TUNING = {
@@ -54,6 +61,7 @@ export interface P2PPlayerOptions {
   /** URL manifest.json was fetched from, and the manifest itself. */
   manifestUrl: string;
   manifest: IntegrityManifest;
+  /** The video's announce URL (ws/wss) without credentials: the player adds `rk` and, through `authorize`, `pt`. */
   trackerUrl: string;
   iceServers: RTCIceServer[];
   sharing: SharingSettings;
@@ -61,13 +69,16 @@ export interface P2PPlayerOptions {
   /**
    * Paid videos: sets the current playback token on a URL. The edge writes the token into every URI of the
    * playlists it serves (so hls.js and p2p-media-loader see one set of URLs and need no request hook), and
-   * `masterUrl` must carry it already; this only swaps in a renewed token on HTTP segment downloads, since the
-   * one written into the playlist expires while a long video plays.
+   * `masterUrl` must carry it already; this swaps in a renewed token on HTTP segment downloads, since the one
+   * written into the playlist expires while a long video plays, and puts it on the tracker's announce URL.
    */
   authorize?: (url: URL) => void;
   contentIdOf?: ContentIdOf;
-  /** A peer whose segment failed verification (reported once per peer). */
-  onBadPeer?: (peerId: string, rejected: RejectedSegment) => void;
+  /**
+   * A peer whose segment failed verification (reported once per peer). `reportKey` is this player's key on the
+   * announce URL: POST /tracker/{videoId}/reports needs it to show the tracker paired this player with the peer.
+   */
+  onBadPeer?: (peerId: string, rejected: RejectedSegment, reportKey: string) => void;
   onUploadDecision?: (decision: UploadDecision) => void;
 }
 
@@ -75,12 +86,24 @@ export interface P2PPlayer {
   readonly hls: HlsWithP2PInstance<Hls>;
   readonly counters: Readonly<PlayerCounters>;
   readonly rejected: readonly RejectedSegment[];
+  /** Peer ids with an open connection (one remote viewer may hold several, one per stream). */
   readonly peers: ReadonlySet<string>;
   setSharing(settings: SharingSettings): void;
   destroy(): void;
 }
 
 const UPLOAD_DECISION_INTERVAL_MS = 1000;
+/** How often the announce URL is rebuilt with the current playback token (renewed every few minutes). */
+const ANNOUNCE_URL_REFRESH_MS = 30_000;
+
+/** 16 random bytes, base64url: the report key this player puts on its announce URL. */
+function newReportKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
+}
 
 export function createP2PPlayer(options: P2PPlayerOptions): P2PPlayer {
   const integrity = new SegmentIntegrity(options.manifest, options.manifestUrl);
@@ -100,7 +123,15 @@ export function createP2PPlayer(options: P2PPlayerOptions): P2PPlayer {
   // Verdicts by URL, so the segment error event (which knows the peer) can name what was wrong.
   const pendingRejections = new Map<string, RejectedSegment>();
   const reportedPeers = new Set<string>();
-  const peers = new Set<string>();
+  const viewers = new ConnectedViewers();
+  const reportKey = newReportKey();
+  const announceUrl = () => {
+    const url = new URL(options.trackerUrl);
+    url.searchParams.set('rk', reportKey);
+    options.authorize?.(url);
+    return url.href;
+  };
+  let currentAnnounceUrl = announceUrl();
   const meter = new UploadMeter();
   let sharing = options.sharing;
   let uploadEnabled = decideUpload(sharing, options.network, meter, Date.now()).upload;
@@ -112,7 +143,10 @@ export function createP2PPlayer(options: P2PPlayerOptions): P2PPlayer {
     p2p: {
       core: {
         ...P2P_TUNING,
-        announceTrackers: [options.trackerUrl],
+        announceTrackers: [currentAnnounceUrl],
+        // Every peer id of this page starts with the same prefix, so other viewers can tell that the ids of our
+        // streams are one viewer (connection-stats.ts ConnectedViewers).
+        trackerClientVersionPrefix: newPlayerPeerIdPrefix(),
         rtcConfig: { iceServers: options.iceServers },
         // One swarm per video whatever host or token the playlist was fetched with: p2p-media-loader derives
         // each stream's swarm from this id plus the stream's type and index, and names segments by their index
@@ -183,16 +217,17 @@ export function createP2PPlayer(options: P2PPlayerOptions): P2PPlayer {
     rejected.push(entry);
     if (peerId && !reportedPeers.has(peerId)) {
       reportedPeers.add(peerId);
-      options.onBadPeer?.(peerId, entry);
+      options.onBadPeer?.(peerId, entry, reportKey);
     }
   });
+  // The panel counts remote viewers, not connections: one viewer is connected once per stream both play.
   on('onPeerConnect', ({ peerId }) => {
-    peers.add(peerId);
-    counters.peersConnected = peers.size;
+    viewers.connect(peerId);
+    counters.peersConnected = viewers.count;
   });
   on('onPeerClose', ({ peerId }) => {
-    peers.delete(peerId);
-    counters.peersConnected = peers.size;
+    viewers.close(peerId);
+    counters.peersConnected = viewers.count;
   });
 
   // A stall is the playhead waiting for data after playback started (not the initial load or a seek).
@@ -215,6 +250,18 @@ export function createP2PPlayer(options: P2PPlayerOptions): P2PPlayer {
   const timer = window.setInterval(applyUploadDecision, UPLOAD_DECISION_INTERVAL_MS);
   applyUploadDecision();
 
+  // Streams created from now on announce with the renewed token; open sockets keep theirs. `announceTrackers` is
+  // not among p2p-media-loader's documented dynamic settings, but its core applies the update to the stream
+  // config new stream loaders read, which is what is wanted here (sockets already open are left alone).
+  const announceTimer = options.authorize
+    ? window.setInterval(() => {
+        const next = announceUrl();
+        if (next === currentAnnounceUrl) return;
+        currentAnnounceUrl = next;
+        engine.applyDynamicConfig({ core: { announceTrackers: [next] } as DynamicCoreConfig });
+      }, ANNOUNCE_URL_REFRESH_MS)
+    : undefined;
+
   hls.attachMedia(options.video);
   hls.loadSource(options.masterUrl);
 
@@ -222,13 +269,16 @@ export function createP2PPlayer(options: P2PPlayerOptions): P2PPlayer {
     hls,
     counters,
     rejected,
-    peers,
+    get peers() {
+      return viewers.peerIds;
+    },
     setSharing(settings) {
       sharing = settings;
       applyUploadDecision();
     },
     destroy() {
       window.clearInterval(timer);
+      window.clearInterval(announceTimer);
       hls.destroy();
     },
   };
