@@ -44,7 +44,9 @@ export const RoomSchema = z
 export const RoomInviteSchema = z
   .object({
     inviteToken: z.string().openapi({ description: 'Shown once; the room stores only its hash' }),
-    inviteUrl: z.string().openapi({ description: 'The link to share: /room/{roomId}#invite=… (the secret rides in the fragment, which browsers never send)' }),
+    inviteUrl: z
+      .string()
+      .openapi({ description: 'The link to share: /room/{roomId}#invite=… (the secret rides in the fragment, which browsers never send)' }),
   })
   .openapi('RoomInvite');
 
