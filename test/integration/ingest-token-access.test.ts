@@ -107,6 +107,27 @@ describe('ingest tokens: only for a video the caller may watch', () => {
   });
 });
 
+describe("metric batches: filed under the token's video and room only", () => {
+  it("refuses a batch that names another video than its token's, so a token for no video cannot fill a private one", async () => {
+    const privateId = await createVideo(creator, 'private');
+    await setReady(privateId);
+    const issued = await askToken(viewer, {});
+    expect(issued.status).toBe(201);
+    const { token, sessionId, peerId } = issued.body;
+    const sample = { ts: Date.now() - 1000, connection: { state: 'connected', currentRoundTripTime: 0.05 } };
+    const post = (extra: Record<string, unknown>) =>
+      api('POST', '/api/v1/analytics/samples', { token, body: { sessionId, peerId, samples: [sample], ...extra } });
+    const forged = await post({ videoId: privateId });
+    expect(forged.status).toBe(403);
+    expect(forged.body.error.code).toBe('subject_mismatch');
+    expect((await post({ roomId: 'someone-elses-room' })).status).toBe(403);
+    // Without naming anything else, the batch is stored under no video.
+    expect((await post({})).status).toBe(202);
+    const { state } = await env.PEER_METRICS.get(env.PEER_METRICS.idFromName(sessionId)).snapshot();
+    expect(state).toMatchObject({ sessionId, videoId: null, roomId: null });
+  });
+});
+
 describe('ingest tokens: only for a room the caller has joined', () => {
   it('refuses a room the caller is not a member of (or was removed from) with 403 not_room_member', async () => {
     const roomId = `ingest-room-${crypto.randomUUID().slice(0, 8)}`;

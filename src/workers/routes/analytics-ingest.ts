@@ -29,7 +29,7 @@ analyticsIngestRoutes.openapi(
     description:
       'Up to 200 samples and 200 events, 256 KiB. Field names follow W3C webrtc-stats; counters are cumulative as ' +
       'getStats() reports them. Authorize with the ingest token from POST /api/v1/tokens/ingest (its session and ' +
-      'peer must match the body) or an API key with the analytics:ingest scope. Timestamps more than 60 s in the ' +
+      'peer must match the body; a videoId or roomId in the body must be the one the token was issued for) or an API key with the analytics:ingest scope. Timestamps more than 60 s in the ' +
       "future or older than 24 h are rejected. Samples at or before a stream's last accepted timestamp are ignored " +
       '(retries are safe).',
     security: ingestSecurity,
@@ -48,9 +48,14 @@ analyticsIngestRoutes.openapi(
       if (principal.claims.sessionId !== body.sessionId || principal.claims.peerId !== body.peerId) {
         throw new ApiError(403, 'session_mismatch', 'This ingest token belongs to another session or peer');
       }
+      // The token's video and room were checked when it was issued (the caller may watch, has joined); the body
+      // cannot file the session under anything else, or a token for no video would fill any video's numbers.
+      if ((videoId !== null && videoId !== principal.claims.videoId) || (roomId !== null && roomId !== principal.claims.roomId)) {
+        throw new ApiError(403, 'subject_mismatch', 'This ingest token was issued for another video or room');
+      }
       userId = principal.claims.userId;
-      videoId = principal.claims.videoId ?? videoId;
-      roomId = principal.claims.roomId ?? roomId;
+      videoId = principal.claims.videoId;
+      roomId = principal.claims.roomId;
     } else if (principal.kind === 'apiKey' && (principal.scopes.includes('analytics:ingest') || principal.scopes.includes('admin'))) {
       userId = principal.userId;
     } else {
