@@ -239,7 +239,7 @@ function renderHost(room: RoomModel): void {
   lockToggle.checked = room.locked;
   const others = (room.members ?? []).filter((member) => member.role !== 'host');
   if (others.length === 0) {
-    memberList.replaceChildren(el('li', { class: 'room__muted' }, 'Nobody has joined yet.'));
+    memberList.replaceChildren(el('li', { class: 'room__muted' }, 'No members besides you yet.'));
     return;
   }
   memberList.replaceChildren(
