@@ -37,7 +37,14 @@ beforeAll(async () => {
   viewer = plain;
   // One after the other, a moment apart: the studio lists newest first, and two drafts made in the
   // same millisecond would sort by their random ids.
-  published = await createVideo(baseUrl, creator.accessToken, { title: 'Harbour at Dawn', visibility: 'public', tags: ['sea'] });
+  // Priced before its package is uploaded, so it is stored encrypted and its price may change later (a video
+  // published in the clear may not be given one: the last test).
+  published = await createVideo(baseUrl, creator.accessToken, {
+    title: 'Harbour at Dawn',
+    visibility: 'public',
+    tags: ['sea'],
+    prices: { purchase: { amount: 299, currency: 'USD' } },
+  });
   await new Promise((resolve) => setTimeout(resolve, 20));
   draft = await createVideo(baseUrl, creator.accessToken, { title: 'Unfinished Draft', visibility: 'private' }, false);
   // One view, recorded through the API and folded in by the queue consumer.
@@ -98,7 +105,7 @@ describe('creator studio', () => {
     expect(await row(page, draft.id).locator('[data-status]').getAttribute('data-status')).toBe('draft');
     expect(await row(page, published.id).locator('[data-status]').getAttribute('data-status')).toBe('ready');
     expect(await row(page, published.id).locator('[data-field="views"]').textContent()).toBe('1');
-    expect(await row(page, published.id).locator('[data-field="price"]').textContent()).toBe('Free');
+    expect(await row(page, published.id).locator('[data-field="price"]').textContent()).toBe('Buy $2.99');
     expect(await row(page, published.id).getByRole('link', { name: 'Watch' }).getAttribute('href')).toBe(`/watch/${published.id}`);
 
     // A language the API refuses: its message is shown at the field, nothing is saved, the dialog stays open.
@@ -145,6 +152,24 @@ describe('creator studio', () => {
     expect(remaining.items.map((video) => video.id)).toEqual([published.id]);
     // Chromium logs every failed request; the one expected is the refused language (400 on the PATCH).
     expect(errors.filter((error) => !error.includes(`status of 400 (Bad Request) (${baseUrl}/api/v1/videos/${published.id})`))).toEqual([]);
+  });
+
+  it('explains why a video published unencrypted cannot be given a price, and keeps it free', async () => {
+    const seller = await signUp(baseUrl, { displayName: 'Clear Creator', role: 'creator' });
+    const clear = await createVideo(baseUrl, seller.accessToken, { title: 'Open Harbour', visibility: 'public' });
+    const page = await newPage(seller);
+    const errors = collectConsoleErrors(page);
+    await page.goto('/studio/');
+    await row(page, clear.id).getByRole('button', { name: 'Edit' }).click();
+    const dialog = page.locator('#edit-dialog');
+    await dialog.getByLabel('Buy price').fill('1.99');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await page.waitForFunction(() => (document.getElementById('edit-error')?.textContent ?? '') !== '');
+    expect(await page.locator('#edit-error').textContent()).toContain('published unencrypted');
+    expect(await dialog.isVisible()).toBe(true);
+    const prices = await apiCall<{ purchase: unknown }>(`/videos/${clear.id}/prices`, seller.accessToken);
+    expect(prices.purchase).toBeNull();
+    expect(errors.filter((error) => !error.includes(`status of 409 (Conflict) (${baseUrl}/api/v1/videos/${clear.id}/prices)`))).toEqual([]);
   });
 
   it('greets a new creator with the empty state and a way to upload', async () => {

@@ -1,12 +1,15 @@
 // Packages a video file in the creator's browser and uploads it as it is made:
 //
-//   probe (worker)  →  reserve quota for the estimated size  →  stills and encoding (worker), each finished
+//   probe (worker)  →  content key if the video is paid or private  →  reserve quota for the estimated size  →
+//   stills and encoding (worker; segments of a paid or private video encrypted there, HLS AES-128), each finished
 //   segment hashed here and uploaded at once (PUT /videos/{id}/package/files/…, the digest declared so storage
 //   refuses a corrupted body)  →  manifest and playlists  →  publish.
 //
 // The worker waits while MAX_UNACKED_FILES files are being uploaded, so encoding never runs ahead of the network
 // and memory stays flat. A reload re-encodes (WebCodecs state cannot be saved) but uploads only the files the
 // server does not already have with the same digest.
+import { fromBase64Url } from '../../../src/domain/content-encryption/key-wrap';
+import { CONTENT_ENCRYPTION_METHOD, encryptedMediaPlaylist, segmentPositions } from '../../../src/domain/content-encryption/segment-cipher';
 import { AssemblyError, assembleManifest, type ProducedRendition } from '../../../src/domain/packaging/assemble';
 import { chooseLadder, type PlannedRendition } from '../../../src/domain/packaging/ladder';
 import { type FileDigest, type IntegrityManifest, type StoryboardDigest, sha256HexOfBytes } from '../../../src/domain/packaging/manifest';
@@ -16,7 +19,7 @@ import { estimatePackageBytes } from '../../../src/domain/storage/quota';
 import { apiRequest } from '../api';
 import type { Video } from '../api-types';
 import { sendBytes } from '../upload/transfer';
-import type { FileKind, PageToWorker, Refusal, SourceInfo, WorkerToPage } from './protocol';
+import { type FileKind, type PageToWorker, type Refusal, type SourceInfo, sequenceOfSegmentName, type WorkerToPage } from './protocol';
 
 /** The ladder offered for every upload; chooseLadder drops the rungs taller than the source. */
 export const SOURCE_LADDER = ['360p', '720p', '1080p'];
@@ -165,6 +168,9 @@ export function packageAndUpload(options: {
 
   const run = async (): Promise<Video> => {
     emit();
+    // Private or priced videos are encrypted (README "Content encryption"); the API decides and keeps the key.
+    const issued = await apiRequest<PackagingKey>(`${base}/content-key`, { method: 'POST', signal: abort.signal });
+    const contentKey = issued.encryption === 'aes-128' ? fromBase64Url(issued.key ?? '') : undefined;
     const reservation = await apiRequest<Reservation>(`${base}/package`, {
       method: 'PUT',
       body: { estimatedBytes: plan.estimatedBytes },
@@ -244,6 +250,7 @@ export function packageAndUpload(options: {
         storyboard: plan.storyboard,
         posterAtSeconds: posterTimestamp(source.durationSeconds),
         posterSize: posterSize(plan.renditions),
+        ...(contentKey ? { contentKey } : {}),
       });
     });
     await Promise.all(uploads);
@@ -252,7 +259,8 @@ export function packageAndUpload(options: {
     progress.phase = 'publishing';
     progress.fraction = 0;
     emit();
-    const { manifest, masterPlaylist } = assemble(plan, source, sourceSha256, texts, digests);
+    if (contentKey) for (const [path, text] of texts) if (path !== 'master.m3u8') texts.set(path, withKeyTags(path, text));
+    const { manifest, masterPlaylist } = assemble(plan, source, sourceSha256, texts, digests, contentKey !== undefined);
     await apiRequest(`${base}/manifest`, { method: 'PUT', body: { ...manifest, videoId }, signal: abort.signal });
     const playlists: [string, string][] = [
       ['master.m3u8', masterPlaylist],
@@ -285,6 +293,24 @@ export function packageAndUpload(options: {
   };
 }
 
+interface PackagingKey {
+  encryption: 'none' | 'aes-128';
+  key?: string;
+}
+
+/**
+ * A media playlist with the key tags of an encrypted package, after checking that each segment sits at the
+ * sequence number the worker encrypted it with (its name), so every IV the player derives is the one used.
+ */
+function withKeyTags(playlistPath: string, text: string): string {
+  for (const [path, position] of segmentPositions(playlistPath, text)) {
+    if (position.kind === 'segment' && sequenceOfSegmentName(path) !== position.mediaSequence) {
+      throw new AssemblyError(`${path} is listed at sequence ${position.mediaSequence} but was encrypted for another`);
+    }
+  }
+  return encryptedMediaPlaylist(playlistPath, text);
+}
+
 /** Manifest and master playlist from what the worker produced; checks the muxer laid out what was planned. */
 function assemble(
   plan: PackagePlan,
@@ -292,6 +318,7 @@ function assemble(
   sourceSha256: string | null,
   texts: ReadonlyMap<string, string>,
   digests: ReadonlyMap<string, FileDigest>,
+  encrypted: boolean,
 ): { manifest: IntegrityManifest; masterPlaylist: string } {
   const master = texts.get('master.m3u8');
   if (!master || !sourceSha256) throw new AssemblyError('the packager did not finish the master playlist');
@@ -336,5 +363,6 @@ function assemble(
     digests,
     poster: digests.get('poster.jpg'),
     storyboard,
+    encryption: encrypted ? { method: CONTENT_ENCRYPTION_METHOD } : undefined,
   });
 }

@@ -24,9 +24,10 @@ import {
   OutputTrackGroup,
   PathedTarget,
 } from 'mediabunny';
+import { encryptSegment, ivFor } from '../../../src/domain/content-encryption/segment-cipher';
 import type { PlannedRendition } from '../../../src/domain/packaging/ladder';
 import type { StoryboardPlan } from '../../../src/domain/packaging/storyboard';
-import type { FileKind, PageToWorker, Refusal, SourceInfo, WorkerToPage } from './protocol';
+import { type FileKind, type PageToWorker, type Refusal, type SourceInfo, sequenceOfSegmentName, type WorkerToPage } from './protocol';
 
 /** Keyframe spacing and segment target: 2 s, as the CLI packages, so P2P segments are small and switches quick. */
 export const SEGMENT_SECONDS = 2;
@@ -65,7 +66,28 @@ function acknowledge(path: string): void {
   for (const wake of waiters) wake();
 }
 
-async function handOver(path: string, kind: FileKind, data: ArrayBuffer, n?: number): Promise<void> {
+/** Set for a paid or private video (protocol.ts): media files leave the worker encrypted. */
+let contentKey: Uint8Array | null = null;
+
+/**
+ * The Media Sequence Number of a segment this worker named (segmentName): Mediabunny's playlists start at
+ * sequence 0 and list segments in the order they are numbered, which the page checks against each playlist
+ * before it publishes (browser-packager.ts).
+ */
+function sequenceOf(path: string): number {
+  const sequence = sequenceOfSegmentName(path);
+  if (sequence === undefined) throw new Error(`unexpected segment name: ${path}`);
+  return sequence;
+}
+
+async function sealed(path: string, kind: FileKind, data: ArrayBuffer): Promise<ArrayBuffer> {
+  if (!contentKey || (kind !== 'init' && kind !== 'segment')) return data;
+  const position = kind === 'init' ? ({ kind: 'init' } as const) : ({ kind: 'segment', mediaSequence: sequenceOf(path) } as const);
+  return (await encryptSegment(contentKey, ivFor(position), new Uint8Array(data))).buffer;
+}
+
+async function handOver(path: string, kind: FileKind, clear: ArrayBuffer, n?: number): Promise<void> {
+  const data = await sealed(path, kind, clear);
   while (unacked.size >= MAX_UNACKED_FILES) await new Promise<void>((resolve) => roomWaiters.push(resolve));
   unacked.add(path);
   post({ type: 'file', path, kind, data, ...(n !== undefined ? { n } : {}) }, [data]);
@@ -283,6 +305,7 @@ scope.onmessage = (event) => {
       break;
     case 'package':
       cancelled = false;
+      contentKey = message.contentKey ?? null;
       run(message).then(() => post({ type: 'done' }), report);
       break;
     case 'ack':

@@ -24,6 +24,15 @@ export interface Refusal {
   message: string;
 }
 
+/**
+ * The Media Sequence Number the worker gives a segment's name (`seg_00007.m4s` → 7): it encrypts with that IV,
+ * and the page checks each playlist lists segments at those numbers. Undefined for any other name.
+ */
+export function sequenceOfSegmentName(path: string): number | undefined {
+  const match = /seg_(\d+)\.m4s$/.exec(path);
+  return match ? Number(match[1]) : undefined;
+}
+
 export type FileKind = 'init' | 'segment' | 'playlist' | 'master' | 'poster' | 'storyboard';
 
 export type PageToWorker =
@@ -35,6 +44,11 @@ export type PageToWorker =
       storyboard: StoryboardPlan;
       posterAtSeconds: number;
       posterSize: { width: number; height: number };
+      /**
+       * The video's content key when it is paid or private: the worker encrypts every init and media segment
+       * (HLS AES-128) before handing it over, so the page only ever hashes and uploads ciphertext.
+       */
+      contentKey?: Uint8Array;
     }
   /** The page has taken the file (hashed and queued it); the worker may produce more. */
   | { type: 'ack'; path: string }

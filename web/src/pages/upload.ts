@@ -183,6 +183,14 @@ async function videoForUpload(sourceFile?: { name: string; bytes: number }): Pro
 async function uploadFolder(): Promise<void> {
   const files = [...(folderInput.files ?? []), ...(filesInput.files ?? [])];
   const pkg = await readPickedPackage(files);
+  // A private video is stored encrypted with a key its draft gets from the server; a folder packaged before
+  // that draft existed is in the clear, and publishing would refuse it after the whole upload.
+  const visibility = resume ? null : String(new FormData(form).get('visibility') ?? 'public');
+  if (visibility === 'private' && !pkg.manifest.encryption) {
+    throw new PackageError(
+      'A private video is stored encrypted with its own key, and this folder is not encrypted. Pick the source video file instead (it is packaged and encrypted here), or make the video public.',
+    );
+  }
   if (!resume && !titleInput.value.trim()) throw new PackageError('Give the video a title.');
   byId('upload-progress-section').hidden = false;
   byId('upload-phases').hidden = true;
