@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { newId } from '../src/domain/ids';
 import { hashPassword } from '../src/domain/password';
+import { passwordStrength, weakPasswordMessage } from '../src/domain/password-strength';
 import { ROLES } from '../src/domain/roles';
 import { CommandFailed, parseOrUsage, runCli, targetFrom, targetOptions, UsageError } from './lib/cli';
 import type { D1Target, Row } from './lib/d1';
@@ -73,13 +74,23 @@ function readPassword(values: Record<string, unknown>): unknown {
   return readFileSync(0, 'utf8').replace(/\r?\n$/, '');
 }
 
+/** The API's rule for every password it sets (domain/password-strength), for accounts made here too. */
+async function ensureStrongPassword(password: string, userInputs: (string | undefined)[]): Promise<void> {
+  const refusal = weakPasswordMessage(await passwordStrength(password, userInputs));
+  if (refusal) throw new UsageError(refusal);
+}
+
 function noSuchUser(email: string): CommandFailed {
   return new CommandFailed(`no user with email ${email}`);
 }
 
-// Signing a user out means revoking every refresh token still valid; access tokens expire on their own.
+// Signing a user out means revoking every refresh token still valid and moving the token version on, so access
+// tokens already issued are refused within the API's account-check cache bound (ACCOUNT_CHECK_CACHE_MS).
 function revokeSessionsSql(email: string, now: number): string {
-  return `UPDATE refresh_tokens SET revoked_at = ${sqlValue(now)} WHERE revoked_at IS NULL AND user_id = (SELECT id FROM users WHERE email = ${sqlString(email)}) RETURNING id;`;
+  return (
+    `UPDATE refresh_tokens SET revoked_at = ${sqlValue(now)} WHERE revoked_at IS NULL AND user_id = (SELECT id FROM users WHERE email = ${sqlString(email)}) RETURNING id; ` +
+    `UPDATE users SET token_version = token_version + 1 WHERE email = ${sqlString(email)};`
+  );
 }
 
 export async function createUser(target: D1Target, input: z.infer<typeof CreateUserInput>): Promise<Row> {
@@ -110,7 +121,7 @@ async function setRole(target: D1Target, input: z.infer<typeof SetRoleInput>): P
   const [before, updated] = await d1Execute(target, {
     command:
       `SELECT role FROM users WHERE email = ${email}; ` +
-      `UPDATE users SET role = ${sqlString(input.role)}, updated_at = ${sqlValue(Date.now())} WHERE email = ${email} RETURNING id;`,
+      `UPDATE users SET role = ${sqlString(input.role)}, token_version = token_version + (role != ${sqlString(input.role)}), updated_at = ${sqlValue(Date.now())} WHERE email = ${email} RETURNING id;`,
   });
   const previous = before?.results[0]?.role;
   if (!updated?.results[0]) throw noSuchUser(input.email);
@@ -247,6 +258,7 @@ async function main(): Promise<void> {
   switch (command) {
     case 'create-user': {
       const input = validate(CreateUserInput, { ...options, password: readPassword(options) });
+      await ensureStrongPassword(input.password, [input.email, input.name]);
       const row = await createUser(target, input);
       console.log(`created ${row.role} ${row.email} (${row.id})`);
       return;
@@ -257,8 +269,11 @@ async function main(): Promise<void> {
       return setDisabled(target, validate(EmailOnlyInput, options).email, true);
     case 'enable-user':
       return setDisabled(target, validate(EmailOnlyInput, options).email, false);
-    case 'reset-password':
-      return resetPassword(target, validate(ResetPasswordInput, { ...options, password: readPassword(options) }));
+    case 'reset-password': {
+      const input = validate(ResetPasswordInput, { ...options, password: readPassword(options) });
+      await ensureStrongPassword(input.password, [input.email]);
+      return resetPassword(target, input);
+    }
     case 'list-users': {
       const input = validate(ListUsersInput, options);
       const users = await listUsers(target, input.role);

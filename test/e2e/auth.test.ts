@@ -126,6 +126,54 @@ describe('accounts in the browser', () => {
     expect(await secondTab.evaluate(() => sessionStorage.getItem('vibestream.accessToken'))).toBeTruthy();
   });
 
+  it('shows password strength as you type on the sign-up page, loading the estimator only there, and explains a refusal', async () => {
+    const page = await newPage();
+    const estimatorRequests: string[] = [];
+    page.on('request', (request) => {
+      if (/password-strength-[^/]*\.js$/.test(new URL(request.url()).pathname)) estimatorRequests.push(request.url());
+    });
+    await page.goto('/login/');
+    await page.getByLabel('Password').fill('typing on the sign-in page');
+    await page.waitForLoadState('networkidle');
+    expect(estimatorRequests).toEqual([]);
+
+    await page.goto('/signup/');
+    const email = uniqueEmail('meter');
+    await page.getByLabel('Display name').fill('Meter Reader');
+    await page.getByLabel('Email').fill(email);
+    const password = page.getByLabel('Password', { exact: true });
+    const strength = page.locator('#signup-password-strength');
+    const verdict = page.locator('#signup-password-verdict');
+    expect(await strength.isHidden()).toBe(true);
+    const meterValue = () => page.locator('#signup-password-meter').evaluate((meter) => (meter as HTMLMeterElement).value);
+
+    await password.pressSequentially('password123');
+    await page.waitForFunction(() => document.querySelector('#signup-password-verdict')?.textContent?.includes('commonly used'));
+    expect(await strength.getAttribute('data-acceptable')).toBe('false');
+    expect(await meterValue()).toBeLessThan(3);
+    expect(await verdict.textContent()).toMatch(/^(Very weak|Weak|Fair): /);
+    expect(estimatorRequests.length).toBe(1);
+
+    await password.fill('');
+    await password.pressSequentially('marble orchard tuesday kettle');
+    await page.waitForFunction(() => document.querySelector('#signup-password-strength')?.getAttribute('data-acceptable') === 'true');
+    expect(await meterValue()).toBeGreaterThanOrEqual(3);
+    expect(await verdict.textContent()).toMatch(/^(Strong|Very strong)$/);
+
+    // The email as the password: the meter says so, and the API's refusal is shown when submitted anyway.
+    await password.fill(email);
+    await page.waitForFunction(() =>
+      document.querySelector('#signup-password-verdict')?.textContent?.includes('your email address or name'),
+    );
+    const answer = page.waitForResponse((response) => response.url().endsWith('/api/v1/auth/signup'));
+    await page.getByRole('button', { name: 'Create account' }).click();
+    expect((await answer).status()).toBe(400);
+    const alert = page.locator('#signup-form').getByRole('alert');
+    await alert.getByText('This password is too weak').waitFor();
+    expect(await alert.textContent()).toContain('your email address or name');
+    expect(new URL(page.url()).pathname).toBe('/signup/');
+  });
+
   it("shows the API's error next to the login form for a wrong password, with the button disabled while pending", async () => {
     const page = await newPage();
     const account = await signUp(baseUrl, { displayName: 'Wrong Password' });

@@ -62,11 +62,12 @@ describe('npm run admin', () => {
     expect(await queryD1(state.dir, 'SELECT id FROM users')).toHaveLength(1);
   });
 
-  it('rejects a bad role, a malformed email and a short password with exit code 2 before touching the database', async () => {
-    const [badRole, badEmail, shortPassword, unknownCommand] = await Promise.all([
+  it('rejects a bad role, a malformed email and a short or weak password with exit code 2 before touching the database', async () => {
+    const [badRole, badEmail, shortPassword, weakPassword, unknownCommand] = await Promise.all([
       admin('create-user', '--email', 'eve@example.com', '--password', 'long-enough-pw', '--role', 'superuser'),
       admin('create-user', '--email', 'not-an-email', '--password', 'long-enough-pw', '--role', 'viewer'),
       admin('create-user', '--email', 'eve@example.com', '--password', 'short', '--role', 'viewer'),
+      admin('create-user', '--email', 'eve@example.com', '--password', 'password123', '--role', 'viewer'),
       admin('delete-everything'),
     ]);
     expect(badRole.exitCode).toBe(2);
@@ -75,6 +76,8 @@ describe('npm run admin', () => {
     expect(badEmail.stderr).toContain('not an email address: not-an-email');
     expect(shortPassword.exitCode).toBe(2);
     expect(shortPassword.stderr).toContain('password must be at least 10 characters');
+    expect(weakPassword.exitCode).toBe(2);
+    expect(weakPassword.stderr).toContain('This password is too weak: This is a commonly used password.');
     expect(unknownCommand.exitCode).toBe(2);
     expect(unknownCommand.stderr).toContain('unknown command: delete-everything');
     expect(await queryD1(state.dir, 'SELECT id FROM users')).toHaveLength(1);

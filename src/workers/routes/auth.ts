@@ -12,6 +12,7 @@ import { createEvent } from '../../domain/events';
 import { sha256Hex } from '../../domain/hash';
 import { newId } from '../../domain/ids';
 import { burnPasswordCheck, hashPassword, needsRehash, verifyPassword } from '../../domain/password';
+import { passwordStrength, weakPasswordMessage } from '../../domain/password-strength';
 import { limitRefreshes, limitSignups, loginThrottle, passwordChangeThrottle } from '../auth/rate-limits';
 import { rememberDevice, trustedDeviceOf } from '../auth/trusted-device';
 import { ApiError, conflict, notFound, unauthorized } from '../errors';
@@ -24,17 +25,34 @@ export const authRoutes = createRouter();
 
 const invalidCredentials = () => new ApiError(401, 'invalid_credentials', 'Email or password is incorrect');
 
+/** Refuses a new password the strength estimator rates guessable, saying why (400 weak_password). */
+async function ensureStrongPassword(password: string, userInputs: string[]): Promise<void> {
+  const strength = await passwordStrength(password, userInputs);
+  const refusal = weakPasswordMessage(strength);
+  if (refusal) {
+    throw new ApiError(400, 'weak_password', refusal, {
+      score: strength.score,
+      warning: strength.warning,
+      suggestions: strength.suggestions,
+    });
+  }
+}
+
 authRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/auth/signup',
     tags: ['Auth'],
     summary: 'Create an account (viewer or creator) and sign in',
+    description:
+      'A password the strength estimator (zxcvbn) scores below 3 of 4 — common passwords, keyboard patterns, ' +
+      'sequences, the email or display name — is refused with 400 `weak_password`, the reason in the message.',
     request: { body: jsonBody(SignupBody) },
     responses: { 201: jsonResponse(SessionSchema, 'Account created, signed in'), ...errorResponses(400, 409, 413, 429) },
   }),
   async (c) => {
     const body = c.req.valid('json');
+    await ensureStrongPassword(body.password, [body.email, body.displayName]);
     await limitSignups(c);
     const db = openDatabase(c.env.DB);
     if (await findUserByEmail(db, body.email)) throw conflict('email_taken', 'An account with this email already exists');
@@ -187,6 +205,7 @@ authRoutes.openapi(
       throw invalidCredentials();
     }
     await throttle.succeeded(previous);
+    await ensureStrongPassword(newPassword, [user.email, user.displayName]);
     const session = await changePassword(
       { db, config: c.get('config'), cache: accountStandingCache, nowMs: Date.now() },
       user,
