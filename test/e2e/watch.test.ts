@@ -104,6 +104,8 @@ interface Viewer {
   page: Page;
   errors: string[];
   user: SignedUpUser;
+  /** Statuses of the page's peer reports (POST /api/v1/tracker/{id}/reports), in order. */
+  reportStatuses: number[];
 }
 
 async function openViewerPage(videoId: string, user: SignedUpUser, options: { tamper?: boolean; slowUpload?: boolean } = {}) {
@@ -121,8 +123,12 @@ async function openViewerPage(videoId: string, user: SignedUpUser, options: { ta
   if (options.slowUpload) await context.addInitScript(throttleOutgoingData);
   const page = await context.newPage();
   const errors = collectConsoleErrors(page);
+  const reportStatuses: number[] = [];
+  page.on('response', (response) => {
+    if (/\/api\/v1\/tracker\/[^/]+\/reports$/.test(new URL(response.url()).pathname)) reportStatuses.push(response.status());
+  });
   await page.goto(`${baseUrl}/watch/${videoId}`, { timeout: 45_000 });
-  return { page, errors, user };
+  return { page, errors, user, reportStatuses };
 }
 
 async function startPlayback(page: Page, rate = PLAYBACK_RATE): Promise<void> {
@@ -210,6 +216,10 @@ describe('watch page', () => {
     for (const rejected of rejections) expect(rejected.reason).toBe('hash_mismatch');
     const reported = new Set(results.flatMap((result) => result.reportedPeers));
     expect(reported.size).toBe(1);
+    // The tracker paired each honest player with Mallory, so their reports (with the players' report keys) count.
+    const statuses = honest.flatMap((viewer) => viewer.reportStatuses);
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(statuses.every((status) => status === 200)).toBe(true);
 
     // Both honest accounts reported Mallory, so a newcomer is never introduced to her.
     const newcomer = await openViewer(videoId);
