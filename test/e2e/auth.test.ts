@@ -126,6 +126,39 @@ describe('accounts in the browser', () => {
     expect(await secondTab.evaluate(() => sessionStorage.getItem('vibestream.accessToken'))).toBeTruthy();
   });
 
+  it('signs the browser out when its tokens are revoked elsewhere (sign-out everywhere): the 401 token_revoked ends the session', async () => {
+    const page = await newPage();
+    const account = await signUp(baseUrl, { displayName: 'Revoked Elsewhere' });
+    await page.goto('/login/');
+    await page.getByLabel('Email').fill(account.user.email);
+    await page.getByLabel('Password').fill(account.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${baseUrl}/`);
+    await header(page).getByText('Revoked Elsewhere').waitFor();
+
+    // Another device of the same person signs out everywhere.
+    const elsewhere = await fetch(`${baseUrl}/api/v1/auth/logout-all`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${account.accessToken}` },
+    });
+    expect(elsewhere.status).toBe(204);
+    const stale = await page.evaluate(async () => {
+      const response = await fetch('/api/v1/auth/me', {
+        headers: { Authorization: `Bearer ${sessionStorage.getItem('vibestream.accessToken')}` },
+      });
+      return { status: response.status, code: ((await response.json()) as { error: { code: string } }).error.code };
+    });
+    expect(stale).toEqual({ status: 401, code: 'token_revoked' });
+
+    // The page's session check meets the 401, its refresh is refused, and the header offers sign-in again.
+    await page.reload();
+    await header(page).getByRole('link', { name: 'Sign in' }).waitFor();
+    expect(await header(page).getByText('Revoked Elsewhere').count()).toBe(0);
+    expect(
+      await page.evaluate(() => [localStorage.getItem('vibestream.refreshToken'), sessionStorage.getItem('vibestream.accessToken')]),
+    ).toEqual([null, null]);
+  });
+
   it('shows password strength as you type on the sign-up page, loading the estimator only there, and explains a refusal', async () => {
     const page = await newPage();
     const estimatorRequests: string[] = [];
