@@ -53,6 +53,9 @@ export const SWARM_COUNTRY_HEADER = 'X-Swarm-Country';
 /** SHA-256 (hex) of the report key the player put on its announce URL, set by the Worker. */
 export const SWARM_REPORT_KEY_HEADER = 'X-Swarm-Report-Key-Hash';
 
+/** Time for an empty report bucket to fill up again. */
+const REPORT_BUCKET_REFILL_MS = (REPORT_RATE_LIMIT.capacity / REPORT_RATE_LIMIT.refillPerSecond) * 1000;
+
 /** How long a relayed offer waits for its answer (clients give up on an offer well before this). */
 const OFFER_ANSWER_WINDOW_MS = 2 * 60_000;
 
@@ -210,6 +213,10 @@ export class SwarmTracker extends HealthCheckedObject {
   async reportPeer(report: { peerId: string; reportKeyHash: string; reporter: string }): Promise<PeerReportOutcome> {
     const sql = this.ctx.storage.sql;
     const now = this.now();
+    // Bounded storage: a key binding outlives the reports it made by no more than they live, and a bucket
+    // untouched long enough to be full again is the same as none.
+    sql.exec('DELETE FROM report_keys WHERE bound_at_ms < ?', now - BLOCK_DURATION_MS);
+    sql.exec('DELETE FROM report_buckets WHERE updated_at_ms < ?', now - REPORT_BUCKET_REFILL_MS);
     if (!this.takeReportToken(report.reporter, now)) return { kind: 'rate_limited' };
     const bound = sql
       .exec<{ reporter: string }>('SELECT reporter FROM report_keys WHERE report_key_hash = ?', report.reportKeyHash)
@@ -396,6 +403,7 @@ export class SwarmTracker extends HealthCheckedObject {
   /** The socket with this report key exchanged an offer and an answer with `peerId` (so it may report it). */
   private recordPairing(reportKeyHash: string | null, infoHash: string, peerId: string): void {
     if (!reportKeyHash) return;
+    this.ctx.storage.sql.exec('DELETE FROM pairings WHERE paired_at_ms < ?', this.now() - PAIRING_WINDOW_MS);
     this.ctx.storage.sql.exec(
       'INSERT OR REPLACE INTO pairings (report_key_hash, info_hash, peer_id, paired_at_ms) VALUES (?, ?, ?, ?)',
       reportKeyHash,
