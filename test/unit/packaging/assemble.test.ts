@@ -64,7 +64,7 @@ describe('assembling a browser-made package', () => {
         codecs: 'avc1.64001e,mp4a.40.2',
       },
     ]);
-    expect(packageFacts(manifest)).toEqual({ durationSeconds: 3.5, posterPath: 'poster.jpg', storyboard: null });
+    expect(packageFacts(manifest)).toEqual({ durationSeconds: 3.5, posterPath: 'poster.jpg', storyboard: null, contentEncryption: 'none' });
   });
 
   it('refuses a playlist that names a segment the packager never wrote, or one that is not finished', () => {
