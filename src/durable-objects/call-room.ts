@@ -14,7 +14,8 @@
 // (app/rooms/issue-room-token.ts); the one thing the object itself remembers is whom the host removed, so a
 // token issued before the removal cannot bring them back for the rest of its lifetime.
 import { admit, DEFAULT_ROOM_LIMITS, type DepartedPeer, type RoomLimits, withinGrace } from '../domain/rooms/membership';
-import { DEFAULT_MESSAGE_RATE, fullBucket, type TokenBucketState, takeToken } from '../domain/rooms/rate-limiter';
+import { DEFAULT_MESSAGE_RATE } from '../domain/rooms/rate-limiter';
+import { fullBucket, type TokenBucketState, takeToken } from '../domain/token-bucket';
 import {
   type ClientMessage,
   type PeerInfo,
@@ -97,7 +98,7 @@ export class CallRoom extends HealthCheckedObject {
     const peer = ws.deserializeAttachment() as PeerAttachment | null;
     if (!peer) return;
     const now = Date.now();
-    const bucket = takeToken(this.buckets.get(ws) ?? fullBucket(DEFAULT_MESSAGE_RATE, now), now, DEFAULT_MESSAGE_RATE);
+    const bucket = takeToken(DEFAULT_MESSAGE_RATE, this.buckets.get(ws) ?? fullBucket(DEFAULT_MESSAGE_RATE, now), now);
     this.buckets.set(ws, bucket.state);
     if (!bucket.allowed) {
       this.sendError(ws, 'rate_limited', `Slow down: at most ${DEFAULT_MESSAGE_RATE.refillPerSecond} messages per second`);

@@ -43,7 +43,8 @@ import {
   type ScrapeRequest,
   scrapeResponse,
 } from '../domain/swarm/protocol';
-import { ANNOUNCE_RATE_LIMIT, fullBucket, type TokenBucketState, takeToken } from '../domain/swarm/rate-limit';
+import { ANNOUNCE_RATE_LIMIT } from '../domain/swarm/rate-limit';
+import { fullBucket, type TokenBucketState, takeToken } from '../domain/token-bucket';
 import type { Env } from '../workers/env';
 import { HealthCheckedObject } from './health';
 

@@ -13,7 +13,7 @@
 // Two fresh sign-ups who never joined the swarm therefore count for nothing. What remains possible (accounts
 // that join the swarm, get paired with a peer, then report it) is bounded: reports per account are rate
 // limited, and a block lives in one video's swarms for BLOCK_DURATION_MS only.
-import type { TokenBucketConfig } from './rate-limit';
+import type { TokenBucketConfig } from '../token-bucket';
 
 /** Distinct reporting accounts that block a peer in its video's swarms. */
 export const REPORTS_TO_BLOCK = 2;

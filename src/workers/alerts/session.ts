@@ -12,7 +12,7 @@ import { listEnabledRules, openAlertsOfScopeKey, toAlertRecord } from '../../ada
 import { openDatabase } from '../../adapters/db/client';
 import { type AlertRecord, advanceAlert } from '../../domain/alerts/lifecycle';
 import { type AlertRule, evaluateRule, matchesFilter, type SessionSnapshot, sessionReadings } from '../../domain/alerts/rules';
-import { fullBucket, type TokenBucketConfig, type TokenBucketState, takeToken } from '../../domain/rooms/rate-limiter';
+import { fullBucket, type TokenBucketConfig, type TokenBucketState, takeToken } from '../../domain/token-bucket';
 import type { Env } from '../env';
 import { newAlertId, type RuleTransition, recordTransitions } from './record';
 
@@ -75,7 +75,7 @@ export class SessionAlerts {
       if (transition.kind === 'unchanged') continue;
       if (transition.kind === 'updated' && current && now - current.lastEvaluatedAt < SESSION_UPDATE_INTERVAL_MS) continue;
       if (transition.kind === 'opened') {
-        const taken = takeToken(budget ?? (await this.budgetOf(now)), now, SESSION_ALERT_OPEN_RATE);
+        const taken = takeToken(SESSION_ALERT_OPEN_RATE, budget ?? (await this.budgetOf(now)), now);
         budget = taken.state;
         // Not opened now; if the condition still holds once the budget refills, a later batch opens it.
         if (!taken.allowed) {

@@ -7,13 +7,8 @@
 // means a new peer id (the others see the old one leave and a new one join). After `room_full`, `replaced`
 // (another tab of the same user took the seat), `removed` (by the host) or a deliberate leave, it does not
 // reconnect.
-import {
-  DEFAULT_MESSAGE_RATE,
-  fullBucket,
-  type TokenBucketConfig,
-  type TokenBucketState,
-  takeToken,
-} from '../../../src/domain/rooms/rate-limiter';
+import { DEFAULT_MESSAGE_RATE } from '../../../src/domain/rooms/rate-limiter';
+import { fullBucket, type TokenBucketConfig, type TokenBucketState, takeToken } from '../../../src/domain/token-bucket';
 import { type ClientMessage, PING_FRAME, ROOM_CLOSE_CODES, type ServerMessage, type SignalData } from '../../../src/shared/room-protocol';
 
 export interface RoomToken {
@@ -202,7 +197,7 @@ export class RoomSignaling {
         return;
       }
       const now = Date.now();
-      const taken = takeToken(this.#bucket, now, CLIENT_MESSAGE_RATE);
+      const taken = takeToken(CLIENT_MESSAGE_RATE, this.#bucket, now);
       this.#bucket = taken.state;
       if (!taken.allowed) {
         const waitMs = Math.ceil(((1 - taken.state.tokens) / CLIENT_MESSAGE_RATE.refillPerSecond) * 1000);
