@@ -1,7 +1,8 @@
 // .dev.vars holds the secrets `wrangler dev` binds (production sets them with `wrangler secret put`).
 // A fresh clone has none, so `npm run dev` writes one from .dev.vars.example with random values for the
-// secrets the Worker generates itself: JWT_SECRET (signs tokens) and CONTENT_KEY_SECRET (wraps the content keys
-// of paid and private videos). A file made before a secret existed gets that one line appended; lines already
+// secrets the Worker generates itself: JWT_SECRET (signs tokens), CONTENT_KEY_SECRET (wraps the content keys
+// of paid and private videos) and ALERT_WEBHOOK_SECRET (signs alert webhooks, so alert rules with a webhook can be
+// tried locally). A file made before a secret existed gets that one line appended; lines already
 // there are never changed (a new CONTENT_KEY_SECRET would make every stored content key unreadable).
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Secrets with no outside source: a random value is as good as any, locally. */
-const GENERATED_SECRETS = ['JWT_SECRET', 'CONTENT_KEY_SECRET'] as const;
+const GENERATED_SECRETS = ['JWT_SECRET', 'CONTENT_KEY_SECRET', 'ALERT_WEBHOOK_SECRET'] as const;
 
 // 48 random bytes = 64 base64url characters, well over the 32 the Worker's config requires.
 const randomSecret = () => randomBytes(48).toString('base64url');

@@ -11,7 +11,7 @@ describe('.dev.vars for npm run dev', () => {
   });
   afterEach(() => rm(root, { recursive: true, force: true }));
 
-  it('is created from the example with a random 48-byte JWT_SECRET and CONTENT_KEY_SECRET and the other keys copied', async () => {
+  it('is created from the example with a random 48-byte JWT_SECRET, CONTENT_KEY_SECRET and ALERT_WEBHOOK_SECRET and the other keys copied', async () => {
     await writeFile(join(root, '.dev.vars.example'), '# comment\nJWT_SECRET=change-me\nSTRIPE_SECRET_KEY=sk_test_x\n');
     expect(await ensureDevVars(root)).toEqual({ created: true, added: [] });
     const text = await readFile(join(root, '.dev.vars'), 'utf8');
@@ -21,6 +21,7 @@ describe('.dev.vars for npm run dev', () => {
     expect(text).toContain('STRIPE_SECRET_KEY=sk_test_x');
     expect(text).not.toContain('change-me');
     expect(/^CONTENT_KEY_SECRET=([A-Za-z0-9_-]{64})$/m.exec(text)?.[1]).not.toBe(secret);
+    expect(/^ALERT_WEBHOOK_SECRET=([A-Za-z0-9_-]{64})$/m.exec(text)?.[1]).not.toBe(secret);
     expect((await stat(join(root, '.dev.vars'))).mode & 0o777).toBe(0o600);
 
     await rm(join(root, '.dev.vars'));
@@ -31,9 +32,9 @@ describe('.dev.vars for npm run dev', () => {
 
   it('never changes a line of an existing file; only a generated secret it lacks is appended, once', async () => {
     await writeFile(join(root, '.dev.vars'), 'JWT_SECRET=mine-and-only-mine-0123456789abcdef\n');
-    expect(await ensureDevVars(root)).toEqual({ created: false, added: ['CONTENT_KEY_SECRET'] });
+    expect(await ensureDevVars(root)).toEqual({ created: false, added: ['CONTENT_KEY_SECRET', 'ALERT_WEBHOOK_SECRET'] });
     const text = await readFile(join(root, '.dev.vars'), 'utf8');
-    expect(text).toMatch(/^JWT_SECRET=mine-and-only-mine-0123456789abcdef\nCONTENT_KEY_SECRET=[A-Za-z0-9_-]{64}\n$/);
+    expect(text).toMatch(/^JWT_SECRET=mine-and-only-mine-0123456789abcdef\nCONTENT_KEY_SECRET=[A-Za-z0-9_-]{64}\nALERT_WEBHOOK_SECRET=[A-Za-z0-9_-]{64}\n$/);
     expect(await ensureDevVars(root)).toEqual({ created: false, added: [] });
     expect(await readFile(join(root, '.dev.vars'), 'utf8')).toBe(text);
   });
