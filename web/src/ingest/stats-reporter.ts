@@ -7,7 +7,7 @@
 // with the same session id shortly before it expires. Batches go out every 10 s, and once more with
 // `keepalive` when the page goes away, so the last seconds are not lost. A failed batch is kept and retried
 // with the next (the ingest ignores samples it already holds, so a retry never double counts).
-import { apiRequest } from '../api';
+import { ApiError, apiRequest } from '../api';
 
 export interface ConnectionEventBody {
   ts: number;
@@ -56,6 +56,8 @@ export class StatsReporter<Sample extends { ts: number }> {
   #events: ConnectionEventBody[] = [];
   #timer: ReturnType<typeof setInterval> | null = null;
   #inFlight: Promise<void> | null = null;
+  /** Set when the API refuses this viewer a token for the subject (403/404): asking again would be refused too. */
+  #refused = false;
   readonly counters: ReporterCounters = { sessionId: null, samplesAccepted: 0, eventsAccepted: 0, batchesSent: 0, batchesFailed: 0 };
 
   constructor(private readonly subject: IngestSubject) {}
@@ -65,11 +67,13 @@ export class StatsReporter<Sample extends { ts: number }> {
   }
 
   addSample(sample: Sample): void {
+    if (this.#refused) return;
     this.#samples.push(sample);
     if (this.#samples.length > MAX_BUFFERED_SAMPLES) this.#samples.splice(0, this.#samples.length - MAX_BUFFERED_SAMPLES);
   }
 
   addEvent(event: ConnectionEventBody): void {
+    if (this.#refused) return;
     this.#events.push(event);
   }
 
@@ -82,9 +86,13 @@ export class StatsReporter<Sample extends { ts: number }> {
   }
 
   stop(): Promise<void> {
+    this.stopTimer();
+    return this.flush(true);
+  }
+
+  private stopTimer(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
-    return this.flush(true);
   }
 
   async #ingestToken(): Promise<IngestToken> {
@@ -100,7 +108,7 @@ export class StatsReporter<Sample extends { ts: number }> {
   }
 
   async #send(keepalive: boolean): Promise<void> {
-    while (this.#samples.length > 0 || this.#events.length > 0) {
+    while (!this.#refused && (this.#samples.length > 0 || this.#events.length > 0)) {
       const samples = this.#samples.slice(0, MAX_SAMPLES);
       const events = this.#events.slice(0, MAX_EVENTS);
       let outcome: 'sent' | 'refused' | 'retry' = 'retry';
@@ -124,7 +132,16 @@ export class StatsReporter<Sample extends { ts: number }> {
           // The batch itself was refused (e.g. a clock far off): resending it would be refused again.
           outcome = 'refused';
         }
-      } catch {
+      } catch (error) {
+        if (error instanceof ApiError && (error.status === 403 || error.status === 404)) {
+          // Not this viewer's to report on (e.g. removed from the room, or the video became private): stop,
+          // and drop what is buffered rather than asking for a token on every flush.
+          this.#refused = true;
+          this.stopTimer();
+          this.#samples = [];
+          this.#events = [];
+          return;
+        }
         // Offline or the API is down: keep the batch for the next flush.
       }
       if (outcome === 'sent') this.counters.batchesSent += 1;
