@@ -10,7 +10,15 @@ import { DEMO_ACCOUNTS, DEMO_VIDEOS, type DemoAccount } from '../../dev/lib/demo
 import { livePidsInGroup } from '../../dev/lib/process-group';
 import { PROJECT_ROOT } from '../../dev/lib/project';
 import { demoVideoId } from '../../dev/seed';
-import { POSTER_PATH, packageDurationSeconds, parseMasterPlaylist, parseMediaPlaylist, resolveRelative } from '../../src/domain/packaging';
+import {
+  type IntegrityManifest,
+  manifestFiles,
+  POSTER_PATH,
+  packageDurationSeconds,
+  parseMasterPlaylist,
+  parseMediaPlaylist,
+  resolveRelative,
+} from '../../src/domain/packaging';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -179,13 +187,20 @@ describe('npm run dev', () => {
       });
       expect(video.storyboard).toMatchObject({ tiles: manifest.storyboard?.tiles, intervalSeconds: manifest.storyboard?.intervalSeconds });
 
+      // Paid and private videos were uploaded encrypted with their own key (dev/lib/demo-media.ts): their files
+      // are the ciphertext the served manifest describes; free ones are the committed clip as is.
+      const stored = (await (await get(`/api/v1/videos/${id}/hls/manifest.json`)).json()) as IntegrityManifest;
+      const sealed = demo.priceCents > 0 || demo.visibility === 'private';
+      expect({ id, encryption: stored.encryption }).toEqual({ id, encryption: sealed ? { method: 'AES-128' } : undefined });
+      const digests = (source: IntegrityManifest) => manifestFiles(source).map((file) => [file.path, file.sha256]);
+      if (!sealed) expect(digests(stored)).toEqual(digests(manifest));
       const master = await get(`/api/v1/videos/${id}/hls/master.m3u8`);
       expect(master.status).toBe(200);
       const [variant] = parseMasterPlaylist(await master.text());
       const playlist = await get(`/api/v1/videos/${id}/hls/${variant?.uri}`);
       expect(playlist.status).toBe(200);
       const media = parseMediaPlaylist(await playlist.text());
-      const rendition = manifest.renditions.find((candidate) => candidate.playlist === variant?.uri);
+      const rendition = stored.renditions.find((candidate) => candidate.playlist === variant?.uri);
       for (const [uri, digest] of [
         [media.map?.uri, rendition?.init],
         [media.segments[0]?.uri, rendition?.segments[0]],
