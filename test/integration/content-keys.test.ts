@@ -7,6 +7,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { decryptSegment, encryptPackage, fromBase64Url, segmentIv } from '../../src/domain/content-encryption';
 import { type IntegrityManifest, manifestFiles } from '../../src/domain/packaging/manifest';
+import { createApp } from '../../src/workers/app';
 import worker from '../../src/workers/index';
 import { api, BASE, markVideoReady, signUp, signUpAdmin, testManifest } from './helpers';
 
@@ -198,6 +199,23 @@ describe('content keys of paid and private videos', () => {
     expect((await keyOf(videoId)).status).toBe(404);
     expect((await keyOf(videoId, '', (await signUp('viewer')).accessToken)).status).toBe(404);
     expect((await keyOf(videoId, '', creator.accessToken)).bytes).toEqual(key);
+  });
+
+  it('answers 503 misconfigured, issuing and serving no key, without CONTENT_KEY_SECRET', async () => {
+    const { creator, videoId } = await encryptedPaidVideo();
+    const { CONTENT_KEY_SECRET: _unset, ...withoutSecret } = env as unknown as Record<string, unknown>;
+    const call = (path: string, method = 'GET') =>
+      createApp().fetch(
+        new Request(`${BASE}${path}`, { method, headers: { Authorization: `Bearer ${creator.accessToken}` } }),
+        withoutSecret as unknown as typeof env,
+        createExecutionContext(),
+      );
+    for (const response of [await call(`/api/v1/videos/${videoId}/hls/key`), await call(`/api/v1/videos/${videoId}/content-key`, 'POST')]) {
+      expect(response.status).toBe(503);
+      expect(((await response.json()) as { error: { details: { fields: string[] } } }).error.details.fields).toEqual([
+        'CONTENT_KEY_SECRET',
+      ]);
+    }
   });
 
   it('refuses to publish a clear package of a paid video, and an encrypted package of a free one', async () => {
