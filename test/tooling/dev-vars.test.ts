@@ -34,7 +34,9 @@ describe('.dev.vars for npm run dev', () => {
     await writeFile(join(root, '.dev.vars'), 'JWT_SECRET=mine-and-only-mine-0123456789abcdef\n');
     expect(await ensureDevVars(root)).toEqual({ created: false, added: ['CONTENT_KEY_SECRET', 'ALERT_WEBHOOK_SECRET'] });
     const text = await readFile(join(root, '.dev.vars'), 'utf8');
-    expect(text).toMatch(/^JWT_SECRET=mine-and-only-mine-0123456789abcdef\nCONTENT_KEY_SECRET=[A-Za-z0-9_-]{64}\nALERT_WEBHOOK_SECRET=[A-Za-z0-9_-]{64}\n$/);
+    expect(text).toMatch(
+      /^JWT_SECRET=mine-and-only-mine-0123456789abcdef\nCONTENT_KEY_SECRET=[A-Za-z0-9_-]{64}\nALERT_WEBHOOK_SECRET=[A-Za-z0-9_-]{64}\n$/,
+    );
     expect(await ensureDevVars(root)).toEqual({ created: false, added: [] });
     expect(await readFile(join(root, '.dev.vars'), 'utf8')).toBe(text);
   });
