@@ -316,10 +316,12 @@ describe('creator upload in the browser', () => {
     });
     await owner.page.waitForFunction(() => (document.querySelector('video')?.currentTime ?? 0) > 3, null, { timeout: 45_000 });
     expect((await playerProbe(owner.page)).counters.stalls).toBe(0);
-    // The poster <img> of a private video is requested without credentials and answered 404 (stills of private
-    // videos are not served with a playback token); unrelated to encryption, so tolerated here.
-    const posterOfPrivate = `404 (Not Found) (${baseUrl}/api/v1/videos/${videoId}/hls/poster.jpg)`;
-    expect(owner.errors.filter((line) => !BUSY_INGEST.test(line) && !line.includes(posterOfPrivate))).toEqual([]);
+    // The player shows the private video's poster, fetched with the creator's editor playback token.
+    const posterUrl = await owner.page.evaluate(() => (document.querySelector('video') as HTMLVideoElement).poster);
+    expect(new URL(posterUrl).searchParams.get('pt')).toBeTruthy();
+    expect((await fetch(posterUrl)).status).toBe(200);
+    expect((await fetch(`${baseUrl}/api/v1/videos/${videoId}/hls/poster.jpg`)).status).toBe(404);
+    expect(owner.errors.filter((line) => !BUSY_INGEST.test(line))).toEqual([]);
   }, 300_000);
 
   it('cancels mid-encoding and, after a reload, continues on the same video without re-sending what is stored', async () => {

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { api, markVideoReady, signUp, signUpAdmin, testManifest } from './helpers';
+import { api, markVideoReady, sha256Hex, signUp, signUpAdmin, testManifest } from './helpers';
 
 // The owner and admins play a private video the way buyers play a paid one: with a playback token the player
 // writes into every request (the media element cannot send their credentials). Nobody else learns it exists.
 const segment = Uint8Array.from({ length: 64 }, (_, i) => i);
+// Not a real JPEG: the route serves stills as stored bytes.
+const poster = Uint8Array.from({ length: 32 }, (_, i) => 255 - i);
 const playlist = new TextEncoder().encode('#EXTM3U\n#EXT-X-VERSION:7\n#EXTINF:4.0,\nseg_00000.m4s\n#EXT-X-ENDLIST\n');
 
 async function privateVideo() {
@@ -11,7 +13,11 @@ async function privateVideo() {
   const token = creator.accessToken as string;
   const created = await api('POST', '/api/v1/videos', { token, body: { title: 'Family only', language: 'en', visibility: 'private' } });
   const videoId = created.body.id as string;
-  await api('PUT', `/api/v1/videos/${videoId}/manifest`, { token, body: await testManifest(videoId, [segment]) });
+  const manifest = {
+    ...(await testManifest(videoId, [segment])),
+    poster: { path: 'poster.jpg', bytes: poster.byteLength, sha256: await sha256Hex(poster) },
+  };
+  expect((await api('PUT', `/api/v1/videos/${videoId}/manifest`, { token, body: manifest })).status).toBe(200);
   const put = (path: string, bytes: Uint8Array) =>
     api('PUT', `/api/v1/videos/${videoId}/files/${path}`, {
       token,
@@ -20,6 +26,7 @@ async function privateVideo() {
     });
   expect((await put('360p/seg_00000.m4s', segment)).status).toBe(204);
   expect((await put('360p/index.m3u8', playlist)).status).toBe(204);
+  expect((await put('poster.jpg', poster)).status).toBe(204);
   await markVideoReady(videoId);
   return { creator, token, videoId };
 }
@@ -41,6 +48,22 @@ describe('private videos', () => {
     const bytes = await hls(videoId, '360p/seg_00000.m4s', `?pt=${pt}`);
     expect(bytes.status).toBe(200);
     expect(bytes.headers.get('Content-Length')).toBe(String(segment.byteLength));
+  });
+
+  it('show their poster to the creator’s editor token, and to nobody without one', async () => {
+    const { token, videoId } = await privateVideo();
+    const pt = (await api('POST', `/api/v1/videos/${videoId}/playback-token`, { token })).body.token as string;
+    const shown = await hls(videoId, 'poster.jpg', `?pt=${pt}`);
+    expect(shown.status).toBe(200);
+    expect(shown.headers.get('Content-Length')).toBe(String(poster.byteLength));
+
+    expect((await hls(videoId, 'poster.jpg')).status).toBe(404);
+    expect((await hls(videoId, 'poster.jpg', '?pt=not-a-token')).status).toBe(404);
+    const stranger = await signUp('viewer');
+    expect((await api('GET', `/api/v1/videos/${videoId}/hls/poster.jpg`, { token: stranger.accessToken })).status).toBe(404);
+    const other = await privateVideo();
+    const otherToken = (await api('POST', `/api/v1/videos/${other.videoId}/playback-token`, { token: other.token })).body.token;
+    expect((await hls(videoId, 'poster.jpg', `?pt=${otherToken}`)).status).toBe(404);
   });
 
   it('play for an admin, and for nobody else: other viewers, anonymous visitors and buyers-style tokens get 404', async () => {

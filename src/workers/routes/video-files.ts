@@ -347,6 +347,16 @@ videoFileRoutes.get(`/videos/:id/hls/${KEY_PATH}`, async (c) => {
   });
 });
 
+async function opensRestricted(c: Context<AppEnv>, video: VideoWithCreator, path: string): Promise<boolean> {
+  try {
+    await requirePlaybackAccess(c, video, path, { restricted: true });
+    return true;
+  } catch (error) {
+    if (error instanceof ApiError && error.status < 500) return false;
+    throw error;
+  }
+}
+
 const PLAYBACK_CHALLENGE = 'Bearer realm="vibestream-playback"';
 
 /** Private or unpublished: only the creator and admins may play it; to anyone else it does not exist. */
@@ -365,7 +375,9 @@ videoFileRoutes.get('/videos/:id/hls/:path{.+}', async (c) => {
   // Paid videos need a playback token (src/workers/playback-access.ts); checked before the edge cache is read.
   // Stills are the video's shop window: a paid video's poster and seek previews show to anyone who may see it.
   const isStill = path === POSTER_PATH || path === STORYBOARD_PATH;
-  if (isStill && restricted) throw notFound('File');
+  // A private or unpublished video's stills open to whoever may play it (its creator's watch page sends an editor
+  // playback token, as for the media); to anyone else they do not exist, whatever token they hold.
+  if (isStill && restricted && !(await opensRestricted(c, video, path))) throw notFound('File');
   const access = isStill ? { token: null } : await requirePlaybackAccess(c, video, path, { restricted });
   const isPublic = video.visibility !== 'private' && video.status === 'ready';
   // A paid video's playlist is served with the viewer's token written into every URI it lists

@@ -243,7 +243,10 @@ async function start(): Promise<void> {
   byId('watch-description').textContent = video.description;
   byId('watch').hidden = false;
   const playerElement = byId<HTMLVideoElement>('player');
-  if (video.posterUrl) playerElement.poster = video.posterUrl;
+  // A published, non-private video's poster is an open file. A private or unpublished one's opens only with the
+  // editor playback token its creator gets below, which an early request could not carry.
+  const posterIsOpen = video.visibility !== 'private' && video.status === 'ready';
+  if (video.posterUrl && posterIsOpen) playerElement.poster = video.posterUrl;
   void renderUpNext(byId('up-next'), video.id).catch(() => {
     byId('up-next').textContent = 'No suggestions right now.';
   });
@@ -277,6 +280,11 @@ async function start(): Promise<void> {
     playerElement.parentElement?.after(mountSeekPreview(playerElement, video.storyboard, video.durationSeconds));
   }
   const authorize = access.kind === 'token' ? access.authorize : undefined;
+  if (video.posterUrl && !posterIsOpen && authorize) {
+    const posterUrl = new URL(video.posterUrl, window.location.origin);
+    authorize(posterUrl);
+    playerElement.poster = posterUrl.href;
+  }
   const manifestRequestUrl = new URL(manifestUrl);
   authorize?.(manifestRequestUrl);
   const manifestResponse = await fetch(manifestRequestUrl, {
