@@ -114,7 +114,6 @@ const Language = z
   .string()
   .regex(/^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|\d{3}))?$/, 'A BCP 47 language tag such as "en" or "pt-BR"')
   .openapi({ example: 'en' });
-const Currency = z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code such as "USD"');
 
 export const VideoSchema = z
   .object({
@@ -125,7 +124,14 @@ export const VideoSchema = z
     description: z.string(),
     tags: z.array(z.string()),
     language: z.string(),
-    priceCents: z.number().int(),
+    // Read-only: the card price follows the prices set with PUT /videos/{id}/prices, in the same batch.
+    priceCents: z
+      .number()
+      .int()
+      .openapi({
+        description:
+          'Price shown on catalog cards, in minor units: the purchase price, else the rental price, 0 when free. Set with PUT /api/v1/videos/{id}/prices',
+      }),
     currency: z.string(),
     visibility: Visibility,
     status: z.enum(['draft', 'processing', 'ready', 'failed']),
@@ -160,8 +166,6 @@ export const CreateVideoBody = z
       .default([])
       .transform((tags) => [...new Set(tags)]),
     language: Language,
-    priceCents: z.number().int().min(0).max(1_000_000).default(0),
-    currency: Currency.default('USD'),
     visibility: Visibility.default('private'),
   })
   .openapi('CreateVideoRequest');
@@ -175,8 +179,6 @@ export const UpdateVideoBody = z
       .max(20)
       .transform((tags) => [...new Set(tags)]),
     language: Language,
-    priceCents: z.number().int().min(0).max(1_000_000),
-    currency: Currency,
     visibility: Visibility,
   })
   .partial()

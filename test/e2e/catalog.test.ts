@@ -52,8 +52,7 @@ beforeAll(async () => {
     description: 'A quartet, a city skyline and one very patient neighbour.',
     tags: ['music', 'live'],
     language: 'fr',
-    priceCents: 499,
-    currency: 'EUR',
+    prices: { purchase: { amount: 499, currency: 'EUR' } },
     visibility: 'public',
   });
   privateVideo = await createVideo(baseUrl, token, {

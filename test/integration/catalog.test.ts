@@ -119,15 +119,33 @@ describe('catalog', () => {
     expect(mine.body.items.map((v: { id: string }) => v.id).sort()).toEqual([secret.id, unlisted.id].sort());
   });
 
+  it('refuses a card price sent with the video: it follows the prices set with PUT /videos/{id}/prices', async () => {
+    const creator = await signUp('creator');
+    const created = await api('POST', '/api/v1/videos', {
+      token: creator.accessToken,
+      body: { title: 'Priced on creation', language: 'en', priceCents: 499 },
+    });
+    expect(created.status).toBe(400);
+    const video = await createVideo(creator.accessToken, { title: 'Priced later' });
+    for (const body of [{ priceCents: 499 }, { currency: 'EUR' }]) {
+      const patched = await api('PATCH', `/api/v1/videos/${video.id}`, { token: creator.accessToken, body });
+      expect(patched.status).toBe(400);
+    }
+    expect((await api('GET', `/api/v1/videos/${video.id}`, { token: creator.accessToken })).body).toMatchObject({
+      priceCents: 0,
+      currency: 'USD',
+    });
+  });
+
   it('updates fields and tags, and search follows the new title', async () => {
     const creator = await signUp('creator');
     const video = await createVideo(creator.accessToken, { title: 'Old name', tags: ['alpha'] });
     const updated = await api('PATCH', `/api/v1/videos/${video.id}`, {
       token: creator.accessToken,
-      body: { title: 'Brand new zeppelin', tags: ['beta'], priceCents: 499 },
+      body: { title: 'Brand new zeppelin', tags: ['beta'] },
     });
     expect(updated.status).toBe(200);
-    expect(updated.body).toMatchObject({ title: 'Brand new zeppelin', tags: ['beta'], priceCents: 499 });
+    expect(updated.body).toMatchObject({ title: 'Brand new zeppelin', tags: ['beta'], priceCents: 0 });
     const byNewTag = await api('GET', `/api/v1/videos?tag=beta&creatorId=${creator.user.id}`);
     expect(byNewTag.body.items).toHaveLength(1);
     const byOldTag = await api('GET', `/api/v1/videos?tag=alpha&creatorId=${creator.user.id}`);

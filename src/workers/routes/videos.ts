@@ -154,6 +154,9 @@ videoRoutes.openapi(
       id: newId('vid'),
       creatorId: principal.userId,
       ...body,
+      // Free until PUT /videos/{id}/prices says otherwise: the card price always follows the price rows.
+      priceCents: 0,
+      currency: 'USD',
       status: 'draft',
       durationSeconds: null,
       posterPath: null,
