@@ -124,7 +124,9 @@ describe('who a call room admits', () => {
     const { welcome } = await joined(room.roomId, peer.token);
     expect(welcome.peerId).toBe(peer.peerId);
 
-    await api('PATCH', `/api/v1/rooms/${room.roomId}`, { token: room.host.accessToken, body: { locked: true } });
+    // The host's answer to a change lists the members as GET does, so the host page keeps its Remove buttons.
+    const locked = await api('PATCH', `/api/v1/rooms/${room.roomId}`, { token: room.host.accessToken, body: { locked: true } });
+    expect(locked.body.members.map((member: { userId: string }) => member.userId)).toContain(passerby.user.id);
     const lateComer = await signUp();
     expect((await tokenRequest(room.roomId, lateComer.accessToken)).status).toBe(403);
     // Who came in while it was open is a member now and may come back.
@@ -160,6 +162,7 @@ describe('who a call room admits', () => {
     const locked = await api('PATCH', `/api/v1/rooms/${room.roomId}`, { token: admin.accessToken, body: { locked: true } });
     expect(locked.status).toBe(200);
     expect(locked.body).toMatchObject({ locked: true, role: null });
+    expect(locked.body.members).toBeUndefined();
     const info = await api('GET', `/api/v1/rooms/${room.roomId}`, { token: admin.accessToken });
     expect(info.body.members).toBeUndefined();
     expect((await api('POST', `/api/v1/rooms/${room.roomId}/invite`, { token: admin.accessToken })).status).toBe(403);

@@ -1,7 +1,7 @@
 // Host controls: open the room to any signed-in user or make it invite-only, lock it against newcomers or
 // unlock it, rename it. An admin acting on a report may do the same (domain/rooms/access.ts `mayModerate`).
 import type { Database } from '../../adapters/db/client';
-import { findRoom, updateRoomSettings } from '../../adapters/db/rooms-repo';
+import { findRoom, listActiveRoomMembers, updateRoomSettings } from '../../adapters/db/rooms-repo';
 import type { Role } from '../../domain/roles';
 import type { RoomAccessMode } from '../../domain/rooms/access';
 import { mayModerate } from '../../domain/rooms/access';
@@ -35,5 +35,10 @@ export async function updateRoomSettingsOf(
     deps.now,
   );
   if (!updated) return { ok: false, reason: 'not_found' };
-  return { ok: true, room: roomView(updated, updated.hostId === input.caller.userId ? 'host' : null) };
+  // The same view GET /rooms/{roomId} gives this caller: the host's includes the members, so a page that redraws
+  // from this answer keeps its Remove buttons.
+  if (updated.hostId === input.caller.userId) {
+    return { ok: true, room: roomView(updated, 'host', await listActiveRoomMembers(deps.db, updated.id)) };
+  }
+  return { ok: true, room: roomView(updated, null) };
 }

@@ -28,6 +28,7 @@ const statusLine = byId('room-status');
 const signIn = byId('room-sign-in');
 const problem = byId('room-problem');
 const problemText = byId('room-problem-text');
+const problemTitle = byId('room-problem-title');
 const retryButton = byId<HTMLButtonElement>('room-retry');
 const callSection = byId('room-call');
 const leftSection = byId('room-left');
@@ -84,7 +85,8 @@ function peerName(peer: { displayName: string | null; peerId: string }): string 
   return peer.displayName ?? `Guest ${peer.peerId.slice(-4)}`;
 }
 
-function showProblem(text: string, canRetry: boolean): void {
+function showProblem(text: string, canRetry: boolean, title = 'Could not join'): void {
+  problemTitle.textContent = title;
   problemText.textContent = text;
   retryButton.hidden = !canRetry;
   problem.hidden = false;
@@ -338,7 +340,7 @@ async function showLobby(): Promise<void> {
     } catch (error) {
       startButton.disabled = false;
       startButton.textContent = 'Start a call';
-      showProblem(`Could not start a call: ${error instanceof Error ? error.message : String(error)}`, false);
+      showProblem(error instanceof Error ? error.message : String(error), false, 'Could not start a call');
     }
   });
   try {
