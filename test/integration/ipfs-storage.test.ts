@@ -183,6 +183,28 @@ describe('storage admin API without IPFS nodes', () => {
   });
 });
 
+describe('storage job listing', () => {
+  it('applies the state and video filters together before its 100-row limit', async () => {
+    const admin = await signUpAdmin();
+    const db = (env as unknown as Env).DB;
+    const target = `vid_jobfilter${Date.now()}`;
+    const insert = db.prepare(
+      "INSERT INTO ipfs_jobs (id, video_id, kind, state, attempts, created_at, updated_at) VALUES (?, ?, 'store', ?, 0, ?, ?)",
+    );
+    // 120 newer jobs of other videos in the same state push the target's job past the first 100 rows.
+    await db.batch([
+      insert.bind(`job_${target}`, target, 'done', 1_000, 1_000),
+      insert.bind(`job_${target}_failed`, target, 'failed', 1_000, 1_000),
+      ...Array.from({ length: 120 }, (_, n) => insert.bind(`job_${target}_other${n}`, `${target}x${n}`, 'done', 2_000 + n, 2_000 + n)),
+    ]);
+    const listed = await api('GET', `/api/v1/admin/storage/jobs?state=done&videoId=${target}`, { token: admin.accessToken });
+    expect(listed.status).toBe(200);
+    expect(listed.body.items.map((job: { id: string }) => job.id)).toEqual([`job_${target}`]);
+    const byVideo = await api('GET', `/api/v1/admin/storage/jobs?videoId=${target}`, { token: admin.accessToken });
+    expect(byVideo.body.items.map((job: { state: string }) => job.state).sort()).toEqual(['done', 'failed']);
+  });
+});
+
 describe('dead-lettered store jobs', () => {
   it('are marked failed and raise the storage alert until the dead letter is replayed', async () => {
     const creator = await signUp('creator');

@@ -1,6 +1,6 @@
 // Storage records: per-file CIDs, video roots and sizes, pins per node, jobs, quotas (ipfs-schema.ts).
 // Writes are upserts keyed on what they describe, so a retried job rewrites rows instead of duplicating them.
-import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { StorageJobKind, StorageJobState } from '../../domain/storage/jobs';
 import { storageJobId } from '../../domain/storage/jobs';
 import type { Database } from './client';
@@ -157,6 +157,26 @@ export function setJobStateStatement(
         ...(extra.countAttempt ? { attempts: sql`${ipfsJobs.attempts} + 1` } : {}),
       },
     });
+}
+
+/** Jobs matching every filter given, most recently updated first; both filters apply in SQL, before the limit. */
+export function listJobs(db: Database, filter: { state?: StorageJobState; videoId?: string }, limit: number): Promise<IpfsJobRow[]> {
+  const conditions = [
+    ...(filter.state ? [eq(ipfsJobs.state, filter.state)] : []),
+    ...(filter.videoId ? [eq(ipfsJobs.videoId, filter.videoId)] : []),
+  ];
+  return db
+    .select()
+    .from(ipfsJobs)
+    .where(conditions.length > 0 ? and(...conditions) : undefined)
+    .orderBy(desc(ipfsJobs.updatedAt), desc(ipfsJobs.id))
+    .limit(limit)
+    .all();
+}
+
+/** How many jobs are in each state. */
+export function jobCountsByState(db: Database): Promise<{ state: StorageJobState; count: number }[]> {
+  return db.select({ state: ipfsJobs.state, count: sql<number>`count(*)` }).from(ipfsJobs).groupBy(ipfsJobs.state).all();
 }
 
 export function jobsInState(db: Database, states: StorageJobState[], limit = 100): Promise<IpfsJobRow[]> {

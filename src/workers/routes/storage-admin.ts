@@ -1,10 +1,8 @@
 // Storage operations (admin role, or an API key with the `admin` scope): IPFS node health, the garbage report,
 // store/unpin jobs and per-creator quotas. Node endpoints answer 503 not_configured when IPFS_API_URLS is unset.
 import { createRoute, z } from '@hono/zod-openapi';
-import { desc, eq, sql } from 'drizzle-orm';
 import { openDatabase } from '../../adapters/db/client';
-import { pinsOf, quotaOf, setQuotaStatement, usedBytesOf } from '../../adapters/db/ipfs-repo';
-import { ipfsJobs } from '../../adapters/db/ipfs-schema';
+import { jobCountsByState, listJobs, pinsOf, quotaOf, setQuotaStatement, usedBytesOf } from '../../adapters/db/ipfs-repo';
 import { findUserById } from '../../adapters/db/users-repo';
 import { type IpfsConfig, ipfsConfigOf } from '../../adapters/ipfs/config';
 import { PROMETHEUS_CONTENT_TYPE } from '../../domain/monitoring/exposition';
@@ -101,11 +99,7 @@ storageAdminRoutes.openapi(
   async (c) => {
     const config = requireIpfs(c.env);
     const db = openDatabase(c.env.DB);
-    const [reports, pins, jobs] = await Promise.all([
-      nodeReports(c.env, config),
-      pinsOf(db),
-      db.select({ state: ipfsJobs.state, count: sql<number>`count(*)` }).from(ipfsJobs).groupBy(ipfsJobs.state).all(),
-    ]);
+    const [reports, pins, jobs] = await Promise.all([nodeReports(c.env, config), pinsOf(db), jobCountsByState(db)]);
     const body = renderStorageMetrics(
       reports.map((report) => ({
         node: report.node,
@@ -185,10 +179,7 @@ storageAdminRoutes.openapi(
   }),
   async (c) => {
     const { state, videoId } = c.req.valid('query');
-    const db = openDatabase(c.env.DB);
-    const query = db.select().from(ipfsJobs);
-    const filtered = state ? query.where(eq(ipfsJobs.state, state)) : videoId ? query.where(eq(ipfsJobs.videoId, videoId)) : query;
-    const rows = (await filtered.orderBy(desc(ipfsJobs.updatedAt)).limit(100).all()).filter((row) => !videoId || row.videoId === videoId);
+    const rows = await listJobs(openDatabase(c.env.DB), { state, videoId }, 100);
     const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
     return c.json(
       {
