@@ -322,6 +322,8 @@ export async function startPaymentSandbox(options: PaymentSandboxOptions): Promi
       if (hosted[1] === 'paypal') return paypalPage(request, ref);
       return coinbasePage(request, ref);
     }
+    // Browsers ask every origin for an icon; without this the checkout pages log the provider API's 401.
+    if (path === '/favicon.ico') return new Response(null, { status: 204 });
     if (path === '/' || path === '') {
       return Response.json({
         sandbox: 'VibeStream payment sandbox',
