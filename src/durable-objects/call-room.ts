@@ -16,6 +16,7 @@
 import { admit, DEFAULT_ROOM_LIMITS, type DepartedPeer, type RoomLimits, withinGrace } from '../domain/rooms/membership';
 import { DEFAULT_MESSAGE_RATE } from '../domain/rooms/rate-limiter';
 import { fullBucket, type TokenBucketState, takeToken } from '../domain/token-bucket';
+import type { Env } from '../env';
 import {
   type ClientMessage,
   type PeerInfo,
@@ -26,7 +27,6 @@ import {
   type RoomErrorCode,
   type ServerMessage,
 } from '../shared/room-protocol';
-import type { Env } from '../workers/env';
 import { HealthCheckedObject } from './health';
 
 /** Headers the Worker sets on the forwarded upgrade after verifying the room token. */

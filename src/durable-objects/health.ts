@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import type { Env } from '../workers/env';
+import type { Env } from '../env';
 
 /** What every Durable Object answers to the health check: proof that it was reached and can use storage. */
 export interface DurableObjectHealth {

@@ -1,13 +1,13 @@
 // One global object (idFromName('global')) that sums the monitoring deltas every isolate flushes: request
 // counts, latency histograms, queue outcomes and Durable Object activity. A Worker's memory belongs to one
 // isolate among many, so only a single summing point gives the fleet view; the isolates batch their deltas
-// (src/workers/monitoring.ts) so this object sees a few calls a minute per isolate, far below the ~1,000 req/s
+// (src/app/monitoring/isolate-metrics.ts) so this object sees a few calls a minute per isolate, far below the ~1,000 req/s
 // a single object can take. Totals live in SQLite and survive eviction; they only ever grow (counters).
 
 import { addBuckets, BUCKET_COUNT } from '../domain/monitoring/histogram';
 import type { MetricsDelta, QueueOutcome, StatusClass } from '../domain/monitoring/metrics';
 import { isValidDelta } from '../domain/monitoring/metrics';
-import type { Env } from '../workers/env';
+import type { Env } from '../env';
 import { HealthCheckedObject } from './health';
 
 export interface RegistryTotals extends MetricsDelta {

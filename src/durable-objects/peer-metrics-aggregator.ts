@@ -10,6 +10,9 @@
 
 import { flushStatements, isDuplicateFlushError } from '../adapters/db/analytics-repo';
 import { openDatabase } from '../adapters/db/client';
+import { queuesOf } from '../adapters/queues/event-bus';
+import { evaluateSessionAlerts, type SessionAlertCache } from '../app/alerts/evaluate-session-alerts';
+import { noteObjectEvent } from '../app/monitoring/isolate-metrics';
 import {
   applyBatch,
   emptyPending,
@@ -23,8 +26,6 @@ import {
   summarizeSession,
 } from '../domain/analytics/session-aggregator';
 import type { ConnectionEvent, StatsSample } from '../domain/quality/types';
-import { SessionAlerts } from '../workers/alerts/session';
-import { noteObjectEvent } from '../workers/monitoring';
 import { HealthCheckedObject } from './health';
 
 /** How long deltas wait in the object before a flush: batches D1 writes, keeps dashboards seconds behind. */
@@ -50,7 +51,8 @@ interface Stored {
 
 export class PeerMetricsAggregator extends HealthCheckedObject {
   protected readonly kind = 'PeerMetricsAggregator';
-  private alerts: SessionAlerts | null = null;
+  // Lives as long as the object: rules and open alerts are reread from D1 when it is empty or a minute old.
+  private readonly alertCache: SessionAlertCache = { rules: [], open: new Map(), loadedAt: null };
 
   private async load(): Promise<Stored> {
     const entries = await this.ctx.storage.get<unknown>(['state', 'pending', 'inflight']);
@@ -85,12 +87,12 @@ export class PeerMetricsAggregator extends HealthCheckedObject {
     };
   }
 
-  // Session alert rules, right after the batch (workers/alerts/session.ts). Alerting is best effort: a failure
+  // Session alert rules, right after the batch (app/alerts/evaluate-session-alerts.ts). Alerting is best effort: a failure
   // here is logged and never fails the ingest, whose samples are already stored.
   private async evaluateAlerts(state: SessionState, summary: SessionSummary, now: number): Promise<void> {
-    this.alerts ??= new SessionAlerts(this.env, this.ctx.storage);
     try {
-      await this.alerts.evaluate(
+      await evaluateSessionAlerts(
+        { db: openDatabase(this.env.DB), queues: queuesOf(this.env), budget: this.ctx.storage, cache: this.alertCache, now },
         state,
         {
           samples: state.samples,
@@ -101,7 +103,6 @@ export class PeerMetricsAggregator extends HealthCheckedObject {
           freezes: state.freezes,
           relayOnly: summary.relayOnly,
         },
-        now,
       );
     } catch (error) {
       console.error(

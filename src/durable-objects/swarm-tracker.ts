@@ -45,7 +45,7 @@ import {
 } from '../domain/swarm/protocol';
 import { ANNOUNCE_RATE_LIMIT } from '../domain/swarm/rate-limit';
 import { fullBucket, type TokenBucketState, takeToken } from '../domain/token-bucket';
-import type { Env } from '../workers/env';
+import type { Env } from '../env';
 import { HealthCheckedObject } from './health';
 
 /** Headers the Worker sets (from `request.cf`) when it forwards the upgrade; a client cannot supply them. */

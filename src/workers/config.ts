@@ -1,7 +1,7 @@
 // Vars and secrets parsed once per isolate. A missing or weak secret is a deployment mistake: the API
 // answers 503 "misconfigured" rather than running with an empty signing key.
 import { z } from 'zod';
-import type { Env } from './env';
+import type { Env } from '../env';
 import { ApiError } from './errors';
 
 const configSchema = z.object({

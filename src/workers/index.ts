@@ -1,7 +1,8 @@
 // Worker entry: HTTP (Hono app), queue consumers and cron triggers, plus the Durable Object classes that
 // wrangler.toml binds.
+
+import type { Env } from '../env';
 import { createApp } from './app';
-import type { Env } from './env';
 import { consumeBatch } from './events/consumer';
 import { runScheduled } from './scheduled';
 

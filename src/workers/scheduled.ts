@@ -3,10 +3,9 @@
 import { openDatabase } from '../adapters/db/client';
 import { purgeProcessedEvents } from '../adapters/db/events-repo';
 import { purgeRefreshTokensStatement } from '../adapters/db/refresh-tokens-repo';
-import { relayStaleOutbox } from '../adapters/queues/event-bus';
+import { queuesOf, relayStaleOutbox } from '../adapters/queues/event-bus';
+import type { Env } from '../env';
 import { evaluateFleetRules } from './alerts/fleet';
-import type { Env } from './env';
-import { queuesOf } from './events/queues';
 import { runStorageMaintenance } from './ipfs/maintenance';
 import { runReconciliation } from './payments/reconciliation';
 import { precomputeRecommendations } from './recommendations/precompute';

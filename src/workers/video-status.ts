@@ -3,11 +3,10 @@
 // and never see one that did not happen. Used by the publish route and by the storage pipeline.
 import { openDatabase } from '../adapters/db/client';
 import { updateVideoStatements } from '../adapters/db/videos-repo';
-import { outboxStatements, relay } from '../adapters/queues/event-bus';
+import { outboxStatements, queuesOf, relay } from '../adapters/queues/event-bus';
 import type { VideoStatus } from '../domain/catalog';
 import { createEvent } from '../domain/events';
-import type { Env } from './env';
-import { queuesOf } from './events/queues';
+import type { Env } from '../env';
 
 export async function changeVideoStatus(
   env: Env,

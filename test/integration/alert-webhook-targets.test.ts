@@ -5,7 +5,7 @@ import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../../src/adapters/db/client';
 import { createEvent } from '../../src/domain/events';
-import type { Env } from '../../src/workers/env';
+import type { Env } from '../../src/env';
 import { alertWebhookHandler } from '../../src/workers/events/handlers';
 import worker from '../../src/workers/index';
 import { BASE, signUpAdmin } from './helpers';

@@ -3,8 +3,8 @@
 // posts, it can open only a bounded number of alerts, and so trigger only a bounded number of webhooks.
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SESSION_ALERT_OPEN_RATE } from '../../src/app/alerts/evaluate-session-alerts';
 import type { StatsSample } from '../../src/domain/quality/types';
-import { SESSION_ALERT_OPEN_RATE } from '../../src/workers/alerts/session';
 import { api, readyVideo, signUp, signUpAdmin } from './helpers';
 
 type SignedUp = Awaited<ReturnType<typeof signUp>>;

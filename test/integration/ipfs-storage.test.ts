@@ -6,7 +6,7 @@ import { createExecutionContext, createMessageBatch, waitOnExecutionContext } fr
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createEvent } from '../../src/domain/events';
-import type { Env } from '../../src/workers/env';
+import type { Env } from '../../src/env';
 import { consumeBatch } from '../../src/workers/events/consumer';
 import worker from '../../src/workers/index';
 import { api, BASE, countRows, signUp, signUpAdmin, testManifest } from './helpers';

@@ -4,8 +4,6 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createEvent } from '../../src/domain/events';
-import { consumeBatch } from '../../src/workers/events/consumer';
 import {
   FLUSH_INTERVAL_MS,
   FLUSH_MAX_RECORDS,
@@ -13,7 +11,9 @@ import {
   flushMonitoringIfDue,
   recordRequest,
   registryStub,
-} from '../../src/workers/monitoring';
+} from '../../src/app/monitoring/isolate-metrics';
+import { createEvent } from '../../src/domain/events';
+import { consumeBatch } from '../../src/workers/events/consumer';
 import { type Family, parsePrometheusText, sampleValue } from '../support/prometheus-text';
 import { api, signUp, signUpAdmin } from './helpers';
 

@@ -3,7 +3,7 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { hmacSha256Hex } from '../../src/domain/payments/webhook-signatures';
-import type { Env } from '../../src/workers/env';
+import type { Env } from '../../src/env';
 import { runReconciliation } from '../../src/workers/payments/reconciliation';
 import { api, countRows, signUp, signUpAdmin } from './helpers';
 import { coinbaseContract, dbAll, ledgerInvariants, postWebhook, pricedVideo, routeProvidersToContracts } from './payments-fixtures';

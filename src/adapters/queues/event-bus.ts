@@ -5,10 +5,15 @@
 import { asc, inArray, lt, sql } from 'drizzle-orm';
 import { chunk } from '../../domain/collections';
 import { type AnyDomainEvent, type QueueName, queueFor } from '../../domain/events';
+import type { Env } from '../../env';
 import type { Database } from '../db/client';
 import { eventOutbox } from '../db/schema';
 
 export type QueueBindings = Record<QueueName, Queue<AnyDomainEvent>>;
+
+export function queuesOf(env: Pick<Env, 'DOMAIN_EVENTS' | 'PAYMENT_EVENTS' | 'IPFS_JOBS'>): QueueBindings {
+  return { domain: env.DOMAIN_EVENTS, payments: env.PAYMENT_EVENTS, ipfs: env.IPFS_JOBS };
+}
 
 export function outboxStatements(db: Database, events: AnyDomainEvent[]) {
   return events.map((event) =>

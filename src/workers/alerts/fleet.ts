@@ -4,11 +4,12 @@
 import { listEnabledRules, openAlertsOfRules, toAlertRecord } from '../../adapters/db/alerts-repo';
 import { aggregate, sessionCounts } from '../../adapters/db/analytics-queries';
 import { openDatabase } from '../../adapters/db/client';
+import { queuesOf } from '../../adapters/queues/event-bus';
+import { newAlertId, type RuleTransition, recordTransitions } from '../../app/alerts/record-transitions';
 import { advanceAlert } from '../../domain/alerts/lifecycle';
 import { evaluateRule, fleetReadings, fleetScopeKey } from '../../domain/alerts/rules';
+import type { Env } from '../../env';
 import { summaryReport } from '../analytics/reports';
-import type { Env } from '../env';
-import { newAlertId, type RuleTransition, recordTransitions } from './record';
 
 export async function evaluateFleetRules(env: Env, now: number) {
   const db = openDatabase(env.DB);
@@ -33,6 +34,6 @@ export async function evaluateFleetRules(env: Env, now: number) {
     const transition = advanceAlert(rule, current ? toAlertRecord(current) : null, evaluation, { scopeKey, now, newId: newAlertId });
     items.push({ rule, transition });
   }
-  const recorded = await recordTransitions(db, env, items);
+  const recorded = await recordTransitions(db, queuesOf(env), items);
   return { rules: rules.length, outcomes, ...recorded };
 }

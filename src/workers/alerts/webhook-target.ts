@@ -4,8 +4,8 @@
 // localhost is allowed (development and tests) and which Kubo RPC endpoints the Worker itself talks to.
 import { ipfsConfigOf } from '../../adapters/ipfs/config';
 import { checkOutboundUrl, REFUSAL_MESSAGES, type TargetVerdict } from '../../domain/network-address';
+import type { Env } from '../../env';
 import type { Config } from '../config';
-import type { Env } from '../env';
 
 function ipfsOrigins(env: Pick<Env, 'IPFS_API_URLS'>): string[] {
   try {

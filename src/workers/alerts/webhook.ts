@@ -10,8 +10,8 @@ import type { Database } from '../../adapters/db/client';
 import { SIGNATURE_HEADER, signPayload } from '../../domain/alerts/signature';
 import type { DomainEvent } from '../../domain/events';
 import { REFUSAL_MESSAGES } from '../../domain/network-address';
+import type { Env } from '../../env';
 import { loadConfig } from '../config';
-import type { Env } from '../env';
 import { checkNotifyUrl } from './webhook-target';
 
 const WEBHOOK_TIMEOUT_MS = 10_000;

@@ -11,9 +11,9 @@ import {
   recordFailure,
   wasProcessed,
 } from '../../adapters/db/events-repo';
+import { flushMonitoringIfDue, recordQueueOutcome } from '../../app/monitoring/isolate-metrics';
 import { parseEvent, retryDelaySeconds } from '../../domain/events';
-import type { Env } from '../env';
-import { flushMonitoringIfDue, recordQueueOutcome } from '../monitoring';
+import type { Env } from '../../env';
 import { handlers as defaultHandlers, type EventHandler, handlersFor } from './handlers';
 
 export const isDeadLetterQueue = (queue: string) => queue.endsWith('-dlq');

@@ -4,10 +4,11 @@
 // disable or retune those rules like any other (threshold, hysteresis, webhook).
 import { findRule, openAlertsOfRules, toAlertRecord, toAlertRule } from '../../adapters/db/alerts-repo';
 import type { Database } from '../../adapters/db/client';
+import { queuesOf } from '../../adapters/queues/event-bus';
+import { newAlertId, type RuleTransition, recordTransitions } from '../../app/alerts/record-transitions';
 import { advanceAlert } from '../../domain/alerts/lifecycle';
 import { evaluateRule, type MetricReading } from '../../domain/alerts/rules';
-import { newAlertId, type RuleTransition, recordTransitions } from '../alerts/record';
-import type { Env } from '../env';
+import type { Env } from '../../env';
 
 export const LOW_FREE_SPACE_RULE_ID = 'rul_ipfs_low_free_space';
 export const FAILED_JOBS_RULE_ID = 'rul_ipfs_job_failed';
@@ -37,5 +38,5 @@ export async function evaluateStorageRule(
       transition: advanceAlert(rule, current ? toAlertRecord(current) : null, evaluation, { scopeKey, now, newId: newAlertId }),
     });
   }
-  return recordTransitions(db, env, items);
+  return recordTransitions(db, queuesOf(env), items);
 }

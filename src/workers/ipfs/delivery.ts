@@ -10,7 +10,8 @@ import { fileOf, pinsOf } from '../../adapters/db/ipfs-repo';
 import { ipfsConfigOf } from '../../adapters/ipfs/config';
 import { type KuboNode, kuboNodes } from '../../adapters/ipfs/kubo';
 import { getVideoFile } from '../../adapters/r2-video-store';
-import type { AppEnv, Env } from '../env';
+import type { Env } from '../../env';
+import type { AppEnv } from '../env';
 import { ApiError, notFound } from '../errors';
 
 type ByteRange = { offset: number; length: number };

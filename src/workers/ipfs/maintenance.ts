@@ -17,7 +17,7 @@ import { parseEvent } from '../../domain/events';
 import { type GarbageReport, garbageReport } from '../../domain/storage/garbage';
 import { assessNode, DEFAULT_LOW_SPACE_RATIO, type NodeHealth } from '../../domain/storage/node-health';
 import { planReplicas } from '../../domain/storage/replication';
-import type { Env } from '../env';
+import type { Env } from '../../env';
 import { changeVideoStatus } from '../video-status';
 import { evaluateStorageRule, FAILED_JOBS_RULE_ID, FAILED_JOBS_SCOPE_KEY, LOW_FREE_SPACE_RULE_ID, nodeScopeKey } from './alerts';
 import { replicateVideo } from './store-video';

@@ -7,15 +7,14 @@
 import { openDatabase } from '../../adapters/db/client';
 import { queueJobStatement, quotaOf, reserveStorageStatement, storageOf, usedBytesOf } from '../../adapters/db/ipfs-repo';
 import { ipfsConfigOf } from '../../adapters/ipfs/config';
-import { outboxStatements, relay } from '../../adapters/queues/event-bus';
+import { outboxStatements, queuesOf, relay } from '../../adapters/queues/event-bus';
 import { KEY_PATH } from '../../domain/content-encryption';
 import { createEvent } from '../../domain/events';
 import { type IntegrityManifest, manifestFiles } from '../../domain/packaging/manifest';
 import { missingReferences } from '../../domain/storage/playlist-check';
 import { checkQuota, DEFAULT_QUOTA_BYTES, manifestBytes } from '../../domain/storage/quota';
-import type { Env } from '../env';
+import type { Env } from '../../env';
 import { ApiError } from '../errors';
-import { queuesOf } from '../events/queues';
 import { MASTER_PLAYLIST } from './store-video';
 
 /**

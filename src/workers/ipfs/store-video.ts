@@ -26,7 +26,7 @@ import type { IntegrityManifest } from '../../domain/packaging/manifest';
 import { manifestFiles } from '../../domain/packaging/manifest';
 import { manifestBytes } from '../../domain/storage/quota';
 import { planReplicas } from '../../domain/storage/replication';
-import type { Env } from '../env';
+import type { Env } from '../../env';
 import { changeVideoStatus } from '../video-status';
 
 export const MASTER_PLAYLIST = 'master.m3u8';

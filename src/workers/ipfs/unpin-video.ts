@@ -6,7 +6,7 @@ import { openDatabase } from '../../adapters/db/client';
 import { deletePinStatement, liveRoots, pinsOf, setJobStateStatement } from '../../adapters/db/ipfs-repo';
 import { ipfsConfigOf } from '../../adapters/ipfs/config';
 import { kuboNodes } from '../../adapters/ipfs/kubo';
-import type { Env } from '../env';
+import type { Env } from '../../env';
 
 const R2_LIST_LIMIT = 1000;
 

@@ -1,12 +1,12 @@
-// Per-route request counts by status class and latency histograms (see src/workers/monitoring.ts for where
+// Per-route request counts by status class and latency histograms (see src/app/monitoring/isolate-metrics.ts for where
 // they go). The route label is the route pattern Hono matched ("/api/v1/videos/:id"), never the raw path:
 // raw paths carry ids and would make the label set unbounded.
 // Latency is wall time around the rest of the chain. Workers advance the clock only across I/O, so pure CPU
 // work reads as 0 ms: these histograms measure waiting on D1, Durable Objects and fetches.
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
+import { flushMonitoringIfDue, recordRequest } from '../../app/monitoring/isolate-metrics';
 import type { AppEnv } from '../env';
-import { flushMonitoringIfDue, recordRequest } from '../monitoring';
 
 export const UNMATCHED_ROUTE = '(unmatched)';
 

@@ -5,7 +5,7 @@ import { PAYPAL_CERT_HOSTS_DEFAULT, PaypalProvider } from '../../adapters/paymen
 import type { PaymentProvider } from '../../adapters/payments/provider';
 import { StripeProvider } from '../../adapters/payments/stripe';
 import { PROVIDERS, type ProviderName } from '../../domain/payments/types';
-import type { Env } from '../env';
+import type { Env } from '../../env';
 import { ApiError } from '../errors';
 
 type PaymentEnv = Pick<

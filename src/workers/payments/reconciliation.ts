@@ -14,7 +14,7 @@ import {
 } from '../../adapters/db/payments-repo';
 import { type Mismatch, reconcile } from '../../domain/payments/reconciliation';
 import type { ProviderName } from '../../domain/payments/types';
-import type { Env } from '../env';
+import type { Env } from '../../env';
 import { signalStatements } from './apply-signal';
 import { configuredProviders, paymentProvider } from './providers';
 

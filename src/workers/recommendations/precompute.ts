@@ -20,7 +20,7 @@ import {
   trendingLists,
   viewerCandidateLists,
 } from '../../domain/recommendations/precompute';
-import type { Env } from '../env';
+import type { Env } from '../../env';
 
 const DAY_MS = 86_400_000;
 /** Signals older than this weigh < 2 % (six 30-day half-lives) and are left out. */

@@ -7,14 +7,13 @@ import { findDeadLetter, listDeadLetters, markDeadLetterReplayed } from '../../a
 import { beforeKeyset } from '../../adapters/db/keyset';
 import { auditLog, users } from '../../adapters/db/schema';
 import { findUserById, toPublicUser } from '../../adapters/db/users-repo';
-import { outboxStatements, relay } from '../../adapters/queues/event-bus';
+import { outboxStatements, queuesOf, relay } from '../../adapters/queues/event-bus';
 import { accountStandingCache } from '../../app/accounts/account-standing-cache';
 import { updateAccountAccess } from '../../app/accounts/update-account-access';
 import { parseEvent } from '../../domain/events';
 import { toPage } from '../../domain/pagination';
 import { keysetFromCursor } from '../cursor';
 import { conflict, notFound } from '../errors';
-import { queuesOf } from '../events/queues';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { bearerOrKeySecurity, createRouter, errorResponses, jsonBody, jsonResponse, PaginationQuery, pageOf } from '../openapi';
 import { RoleSchema, UserSchema } from '../schemas';

@@ -17,14 +17,16 @@ import {
   updateRule,
 } from '../../adapters/db/alerts-repo';
 import { openDatabase } from '../../adapters/db/client';
+import { queuesOf } from '../../adapters/queues/event-bus';
+import { recordTransitions } from '../../app/alerts/record-transitions';
 import { resolveManually } from '../../domain/alerts/lifecycle';
 import { ALERT_SCOPES, COMPARATORS, FLEET_METRICS, isMetricOfScope, metricsOf, SESSION_METRICS } from '../../domain/alerts/rules';
 import { toPage } from '../../domain/pagination';
-import { newRuleId, recordTransitions, toAlertItem } from '../alerts/record';
+import type { Env } from '../../env';
+import { newRuleId, toAlertItem } from '../alerts/record';
 import { checkNotifyUrl, notifyUrlRefusal } from '../alerts/webhook-target';
 import type { Config } from '../config';
 import { keysetFromCursor } from '../cursor';
-import type { Env } from '../env';
 import { ApiError, conflict, notFound } from '../errors';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { bearerOrKeySecurity, createRouter, errorResponses, jsonBody, jsonResponse, PaginationQuery, pageOf } from '../openapi';
@@ -279,7 +281,7 @@ alertRoutes.openapi(
       const open = await openAlertsOfRules(db, [id]);
       await recordTransitions(
         db,
-        c.env,
+        queuesOf(c.env),
         open.map((row) => ({ rule, transition: resolveManually(toAlertRecord(row), now) })),
         { resolvedBy: principalOf(c).userId, actorId: principalOf(c).userId },
       );
@@ -348,10 +350,15 @@ alertRoutes.openapi(
     const rule = await findRule(db, alert.ruleId);
     if (!rule) throw notFound('Alert rule');
     const userId = principalOf(c).userId;
-    await recordTransitions(db, c.env, [{ rule: toAlertRule(rule), transition: resolveManually(toAlertRecord(alert), Date.now()) }], {
-      resolvedBy: userId,
-      actorId: userId,
-    });
+    await recordTransitions(
+      db,
+      queuesOf(c.env),
+      [{ rule: toAlertRule(rule), transition: resolveManually(toAlertRecord(alert), Date.now()) }],
+      {
+        resolvedBy: userId,
+        actorId: userId,
+      },
+    );
     const resolved = await findAlert(db, id);
     if (!resolved) throw notFound('Alert');
     return c.json(toAlertItem(resolved), 200);

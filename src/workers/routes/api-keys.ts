@@ -3,14 +3,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { insertApiKeyStatement, listApiKeysForUser, revokeApiKeyStatement, toPublicApiKey } from '../../adapters/db/api-keys-repo';
 import { openDatabase } from '../../adapters/db/client';
-import { outboxStatements, relay } from '../../adapters/queues/event-bus';
+import { outboxStatements, queuesOf, relay } from '../../adapters/queues/event-bus';
 import { formatApiKey } from '../../domain/auth-tokens';
 import { createEvent } from '../../domain/events';
 import { randomSecret, sha256Hex } from '../../domain/hash';
 import { randomToken } from '../../domain/ids';
 import { roleAtLeast, scopeMinimumRole } from '../../domain/roles';
 import { ApiError, notFound } from '../errors';
-import { queuesOf } from '../events/queues';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } from '../openapi';
 import { ApiKeySchema, CreateApiKeyBody, CreatedApiKeySchema } from '../schemas';

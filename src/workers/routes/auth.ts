@@ -3,7 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { openDatabase } from '../../adapters/db/client';
 import { findRefreshTokenByHash, revokeFamilyStatement, rotateRefreshTokenStatement } from '../../adapters/db/refresh-tokens-repo';
 import { findUserByEmail, findUserById, insertUserStatement, setUserPasswordStatement, toPublicUser } from '../../adapters/db/users-repo';
-import { outboxStatements, relay } from '../../adapters/queues/event-bus';
+import { outboxStatements, queuesOf, relay } from '../../adapters/queues/event-bus';
 import { accountStandingCache } from '../../app/accounts/account-standing-cache';
 import { changePassword } from '../../app/accounts/change-password';
 import { prepareSession } from '../../app/accounts/prepare-session';
@@ -16,7 +16,6 @@ import { passwordStrength, weakPasswordMessage } from '../../domain/password-str
 import { limitRefreshes, limitSignups, loginThrottle, passwordChangeThrottle } from '../auth/rate-limits';
 import { rememberDevice, trustedDeviceOf } from '../auth/trusted-device';
 import { ApiError, conflict, notFound, unauthorized } from '../errors';
-import { queuesOf } from '../events/queues';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { bearerOrKeySecurity, bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } from '../openapi';
 import { ChangePasswordBody, LoginBody, RefreshBody, SessionSchema, SignupBody, UserSchema } from '../schemas';

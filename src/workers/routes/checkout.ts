@@ -21,7 +21,6 @@ import {
 import { findUserById } from '../../adapters/db/users-repo';
 import { findVideo } from '../../adapters/db/videos-repo';
 import type { PaypalProvider } from '../../adapters/payments/paypal';
-import { ProviderError } from '../../adapters/payments/provider';
 import { canView } from '../../domain/catalog';
 import { randomToken } from '../../domain/ids';
 import { type CheckoutItem, PROVIDERS, type PricedItem, type ProviderName } from '../../domain/payments/types';
@@ -30,6 +29,7 @@ import { ApiError, conflict, notFound } from '../errors';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } from '../openapi';
 import { signalStatements } from '../payments/apply-signal';
+import { PaymentSchema, toPaymentView, upstreamError } from '../payments/payment-view';
 import { requireProvider } from '../payments/providers';
 
 export const checkoutRoutes = createRouter();
@@ -58,42 +58,6 @@ export const CheckoutItemSchema = z
   .openapi('CheckoutItem');
 
 const CheckoutBody = z.strictObject({ provider: z.enum(PROVIDERS), item: CheckoutItemSchema }).openapi('CheckoutRequest');
-
-export const PaymentSchema = z
-  .object({
-    id: z.string(),
-    provider: z.enum(PROVIDERS),
-    state: z.string(),
-    itemKind: z.string(),
-    videoId: z.string().nullable(),
-    creatorId: z.string(),
-    amount: z.number().int(),
-    currency: z.string(),
-    refundedTotal: z.number().int(),
-    checkoutUrl: z.string().nullable(),
-    providerRef: z.string().nullable(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
-  .openapi('Payment');
-
-export function toPaymentView(row: PaymentRow) {
-  return {
-    id: row.id,
-    provider: row.provider,
-    state: row.state,
-    itemKind: row.itemKind,
-    videoId: row.videoId,
-    creatorId: row.creatorId,
-    amount: row.amount,
-    currency: row.currency,
-    refundedTotal: row.refundedTotal,
-    checkoutUrl: row.checkoutUrl,
-    providerRef: row.providerRef,
-    createdAt: new Date(row.createdAt).toISOString(),
-    updatedAt: new Date(row.updatedAt).toISOString(),
-  };
-}
 
 async function priceItem(c: Context<AppEnv>, buyerId: string, provider: ProviderName, item: CheckoutItem): Promise<PricedItem> {
   const db = openDatabase(c.env.DB);
@@ -234,20 +198,6 @@ checkoutRoutes.openapi(
     return c.json(toPaymentView(row), 201);
   },
 );
-
-export function upstreamError(error: unknown): unknown {
-  if (!(error instanceof ProviderError)) return error;
-  // What the provider cannot do at all (e.g. refunds on Coinbase Commerce) is a conflict, not an outage.
-  if (error.status === 409) return new ApiError(409, error.code, error.message);
-  console.error(
-    JSON.stringify({ level: 'error', msg: 'payment provider failed', provider: error.provider, status: error.status, code: error.code }),
-  );
-  // The provider's own message is not echoed: it may name account details.
-  return new ApiError(502, 'upstream_error', `${error.provider} did not accept the request (${error.status || 'no answer'})`, {
-    provider: error.provider,
-    providerStatus: error.status,
-  });
-}
 
 // PayPal sends the buyer back here after approval (return_url), with ?token=<order id>. Capturing is safe without
 // a session: the order must be one of ours, and PayPal captures only what the buyer approved.

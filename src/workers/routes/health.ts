@@ -2,7 +2,7 @@
 // queue accepts a message. 200 when all answer, 503 (with the per-check detail) when any does not.
 import { createRoute, z } from '@hono/zod-openapi';
 import { createEvent } from '../../domain/events';
-import type { Env } from '../env';
+import type { Env } from '../../env';
 import { createRouter, jsonResponse } from '../openapi';
 
 const Check = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() }).openapi('HealthCheck');

@@ -4,11 +4,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { openDatabase } from '../../adapters/db/client';
 import { readBacklog } from '../../adapters/db/monitoring-repo';
+import { flushMonitoring, registryStub } from '../../app/monitoring/isolate-metrics';
 import { jsonReport, PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../../domain/monitoring/exposition';
 import type { MetricsSnapshot } from '../../domain/monitoring/metrics';
-import type { Env } from '../env';
+import type { Env } from '../../env';
 import { requireAuth } from '../middleware/auth';
-import { flushMonitoring, registryStub } from '../monitoring';
 import { bearerOrKeySecurity, createRouter, errorResponses } from '../openapi';
 
 export const monitoringRoutes = createRouter();

@@ -25,9 +25,9 @@ import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { bearerOrKeySecurity, bearerSecurity, createRouter, ErrorSchema, errorResponses, jsonBody, jsonResponse } from '../openapi';
 import { signalStatements } from '../payments/apply-signal';
+import { PaymentSchema, toPaymentView, upstreamError } from '../payments/payment-view';
 import { requireProvider } from '../payments/providers';
 import { VideoIdParam } from '../schemas';
-import { PaymentSchema, toPaymentView, upstreamError } from './checkout';
 
 export const paymentRoutes = createRouter();
 

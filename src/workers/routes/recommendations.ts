@@ -25,7 +25,7 @@ import {
 } from '../../adapters/db/recommendations-repo';
 import { videos } from '../../adapters/db/schema';
 import { findVideo } from '../../adapters/db/videos-repo';
-import { outboxStatements, relay } from '../../adapters/queues/event-bus';
+import { outboxStatements, queuesOf, relay } from '../../adapters/queues/event-bus';
 import { canView } from '../../domain/catalog';
 import { createEvent } from '../../domain/events';
 import { packageFileUrl } from '../../domain/packaging/paths';
@@ -52,7 +52,6 @@ import type { Scored } from '../../domain/recommendations/top-k';
 import { GLOBAL_REGION } from '../../domain/recommendations/trending';
 import type { AppEnv } from '../env';
 import { notFound } from '../errors';
-import { queuesOf } from '../events/queues';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { bearerOrKeySecurity, bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } from '../openapi';
 import { recommendationCache } from '../recommendations/cache';

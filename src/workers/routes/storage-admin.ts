@@ -8,7 +8,7 @@ import { type IpfsConfig, ipfsConfigOf } from '../../adapters/ipfs/config';
 import { PROMETHEUS_CONTENT_TYPE } from '../../domain/monitoring/exposition';
 import { STORAGE_JOB_STATES } from '../../domain/storage/jobs';
 import { renderStorageMetrics } from '../../domain/storage/metrics';
-import type { Env } from '../env';
+import type { Env } from '../../env';
 import { ApiError, notFound } from '../errors';
 import { nodeReports, runStorageMaintenance, storageGarbageReport } from '../ipfs/maintenance';
 import { defaultQuotaBytes } from '../ipfs/publish';

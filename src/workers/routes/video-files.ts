@@ -23,8 +23,9 @@ import {
 } from '../../domain/packaging/manifest';
 import { contentTypeOf, isSafeRelativePath } from '../../domain/packaging/paths';
 import { addTokenToPlaylist } from '../../domain/payments/playlist-token';
+import { editableVideo } from '../editable-video';
 import type { AppEnv } from '../env';
-import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors';
+import { ApiError, badRequest, conflict, notFound } from '../errors';
 import { serveFromIpfs, warmNextSegment } from '../ipfs/delivery';
 import { assertPlaylistComplete, queueIpfsStorage, reserveStorageForManifest } from '../ipfs/publish';
 import { principalOf, requireAuth } from '../middleware/auth';
@@ -125,14 +126,6 @@ function storedDigestMatches(object: R2Object, sha256: string): boolean {
     ? [...new Uint8Array(checksum)].map((byte) => byte.toString(16).padStart(2, '0')).join('')
     : object.customMetadata?.sha256;
   return stored === undefined || stored === sha256;
-}
-
-export async function editableVideo(c: Context<AppEnv>, id: string): Promise<VideoWithCreator> {
-  const principal = principalOf(c);
-  const video = await findVideo(openDatabase(c.env.DB), id);
-  if (!video || !canView(video, principal)) throw notFound('Video');
-  if (!canEdit(video, principal)) throw forbidden('Only the creator of this video or an admin can upload its files');
-  return video;
 }
 
 videoFileRoutes.openapi(

@@ -45,13 +45,14 @@ import {
   planParts,
   uploadLimitsOf,
 } from '../../domain/storage/upload-plan';
-import type { AppEnv, Env } from '../env';
+import type { Env } from '../../env';
+import { editableVideo } from '../editable-video';
+import type { AppEnv } from '../env';
 import { ApiError, badRequest, conflict, notFound } from '../errors';
 import { MASTER_PLAYLIST } from '../ipfs/store-video';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { bearerOrKeySecurity, createRouter, ErrorSchema, errorResponses, jsonBody, jsonResponse } from '../openapi';
 import { VideoIdParam } from '../schemas';
-import { editableVideo } from './video-files';
 
 export const videoUploadRoutes = createRouter();
 

@@ -13,7 +13,7 @@ import {
   updateVideoStatements,
   type VideoRow,
 } from '../../adapters/db/videos-repo';
-import { outboxStatements, relay } from '../../adapters/queues/event-bus';
+import { outboxStatements, queuesOf, relay } from '../../adapters/queues/event-bus';
 import { checkAccessChange } from '../../app/uploads/check-access-change';
 import { canEdit, canView, toFtsQuery } from '../../domain/catalog';
 import { CLEAR_CONTENT_MESSAGE } from '../../domain/content-encryption';
@@ -22,7 +22,6 @@ import { newId } from '../../domain/ids';
 import { decodeCursor, toPage } from '../../domain/pagination';
 import { keysetFromCursor } from '../cursor';
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors';
-import { queuesOf } from '../events/queues';
 import { principalOf, requireAuth } from '../middleware/auth';
 import {
   bearerOrKeySecurity,

@@ -10,13 +10,12 @@ import { Hono } from 'hono';
 import { openDatabase } from '../../adapters/db/client';
 import { findPaymentEvent, insertPaymentEventStatement } from '../../adapters/db/payments-repo';
 import { WebhookRejected } from '../../adapters/payments/provider';
-import { outboxStatements, relay } from '../../adapters/queues/event-bus';
+import { outboxStatements, queuesOf, relay } from '../../adapters/queues/event-bus';
 import { createEvent } from '../../domain/events';
 import { sha256Hex } from '../../domain/hash';
 import { PROVIDERS, type ProviderName } from '../../domain/payments/types';
 import type { AppEnv } from '../env';
 import { ApiError, notFound } from '../errors';
-import { queuesOf } from '../events/queues';
 import { requireProvider } from '../payments/providers';
 
 export const webhookRoutes = new Hono<AppEnv>();

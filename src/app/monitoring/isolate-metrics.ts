@@ -3,9 +3,9 @@
 // or FLUSH_MAX_RECORDS observations, whichever comes first, in `waitUntil` so no response waits for it.
 // An isolate evicted between flushes loses at most those few seconds of counts: acceptable for monitoring,
 // and the price of not writing storage on every request.
-import { bucketIndex } from '../domain/monitoring/histogram';
-import { MetricsAccumulator, type QueueOutcome } from '../domain/monitoring/metrics';
-import type { Env } from './env';
+import { bucketIndex } from '../../domain/monitoring/histogram';
+import { MetricsAccumulator, type QueueOutcome } from '../../domain/monitoring/metrics';
+import type { Env } from '../../env';
 
 export const FLUSH_INTERVAL_MS = 10_000;
 export const FLUSH_MAX_RECORDS = 500;
