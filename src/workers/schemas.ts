@@ -125,13 +125,10 @@ export const VideoSchema = z
     tags: z.array(z.string()),
     language: z.string(),
     // Read-only: the card price follows the prices set with PUT /videos/{id}/prices, in the same batch.
-    priceCents: z
-      .number()
-      .int()
-      .openapi({
-        description:
-          'Price shown on catalog cards, in minor units: the purchase price, else the rental price, 0 when free. Set with PUT /api/v1/videos/{id}/prices',
-      }),
+    priceCents: z.number().int().openapi({
+      description:
+        'Price shown on catalog cards, in minor units: the purchase price, else the rental price, 0 when free. Set with PUT /api/v1/videos/{id}/prices',
+    }),
     currency: z.string(),
     visibility: Visibility,
     status: z.enum(['draft', 'processing', 'ready', 'failed']),
