@@ -59,7 +59,7 @@ describe('event bus', () => {
     const processed = await env.DB.prepare('SELECT handler, COUNT(*) AS n FROM processed_events WHERE event_id = ? GROUP BY handler')
       .bind(event.id)
       .all<{ handler: string; n: number }>();
-    expect(processed.results.length).toBeGreaterThanOrEqual(1);
+    expect(processed.results.map((row) => row.handler).sort()).toEqual(['audit-log', 'ipfs-unpin']);
     for (const row of processed.results) expect(row.n, row.handler).toBe(1);
   });
 
