@@ -9,6 +9,9 @@ export function randomToken(length: number): string {
   return out;
 }
 
+/** A video id as the API accepts it: "vid_" and 6 to 40 of lowercase letters and digits (ids made here use 24). */
+export const VIDEO_ID_PATTERN = /^vid_[a-z0-9]{6,40}$/;
+
 export type IdPrefix = 'usr' | 'vid' | 'rtk' | 'fam' | 'key' | 'evt' | 'ses' | 'peer' | 'upl';
 
 export function newId(prefix: IdPrefix): string {

@@ -1,6 +1,7 @@
 // API models shared by routes and the OpenAPI document. Request schemas are strict: unknown fields are
 // rejected (400), so a typo in a field name never silently does nothing.
 import { z } from '@hono/zod-openapi';
+import { VIDEO_ID_PATTERN } from '../domain/ids';
 import { API_KEY_SCOPES, ROLES } from '../domain/roles';
 
 export const Email = z.email().max(254).openapi({ example: 'ada@example.com' });
@@ -182,9 +183,8 @@ export const UpdateVideoBody = z
   .refine((body) => Object.keys(body).length > 0, 'Send at least one field to change')
   .openapi('UpdateVideoRequest');
 
+export const VideoIdString = z.string().regex(VIDEO_ID_PATTERN, 'Not a video id');
+
 export const VideoIdParam = z.object({
-  id: z
-    .string()
-    .regex(/^vid_[a-z0-9]{6,40}$/, 'Not a video id')
-    .openapi({ param: { name: 'id', in: 'path' }, example: 'vid_abcdefghijkmnpqrstuvwxyz' }),
+  id: VideoIdString.openapi({ param: { name: 'id', in: 'path' }, example: 'vid_abcdefghijkmnpqrstuvwxyz' }),
 });

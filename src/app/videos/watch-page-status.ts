@@ -4,11 +4,10 @@
 // status cannot know about, and gets the same working page.
 import type { Database } from '../../adapters/db/client';
 import { findVideo } from '../../adapters/db/videos-repo';
-
-const VIDEO_ID = /^vid_[a-z0-9]{6,40}$/;
+import { VIDEO_ID_PATTERN } from '../../domain/ids';
 
 export async function watchPageStatus(deps: { db: Database }, videoId: string): Promise<200 | 404> {
-  if (!VIDEO_ID.test(videoId)) return 404;
+  if (!VIDEO_ID_PATTERN.test(videoId)) return 404;
   const video = await findVideo(deps.db, videoId);
   return video && video.status === 'ready' ? 200 : 404;
 }

@@ -31,6 +31,7 @@ import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } 
 import { signalStatements } from '../payments/apply-signal';
 import { PaymentSchema, toPaymentView, upstreamError } from '../payments/payment-view';
 import { requireProvider } from '../payments/providers';
+import { VideoIdString } from '../schemas';
 
 export const checkoutRoutes = createRouter();
 
@@ -39,18 +40,17 @@ const Currency = z
   .regex(/^[A-Za-z]{3}$/, 'ISO 4217 currency code')
   .transform((code) => code.toUpperCase())
   .openapi({ example: 'USD' });
-const VideoId = z.string().regex(/^vid_[a-z0-9]{6,40}$/, 'Not a video id');
 const UserId = z.string().regex(/^usr_[a-z0-9]{6,40}$/, 'Not a user id');
 
 export const CheckoutItemSchema = z
   .discriminatedUnion('kind', [
-    z.strictObject({ kind: z.literal('video_purchase'), videoId: VideoId }),
-    z.strictObject({ kind: z.literal('video_rental'), videoId: VideoId }),
+    z.strictObject({ kind: z.literal('video_purchase'), videoId: VideoIdString }),
+    z.strictObject({ kind: z.literal('video_rental'), videoId: VideoIdString }),
     z.strictObject({ kind: z.literal('subscription'), creatorId: UserId }),
     z.strictObject({
       kind: z.literal('tip'),
       creatorId: UserId,
-      videoId: VideoId.optional(),
+      videoId: VideoIdString.optional(),
       amount: z.number().int().min(100).max(100_000).openapi({ description: 'Minor units (100 = 1.00)' }),
       currency: Currency,
     }),

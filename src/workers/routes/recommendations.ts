@@ -55,7 +55,7 @@ import { notFound } from '../errors';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { bearerOrKeySecurity, bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } from '../openapi';
 import { recommendationCache } from '../recommendations/cache';
-import { VideoIdParam } from '../schemas';
+import { VideoIdParam, VideoIdString } from '../schemas';
 
 export const recommendationRoutes = createRouter();
 
@@ -68,7 +68,6 @@ const SIMILAR_BLEND: BlendWeights = { collaborative: 0.5, content: 0.5, trending
 /** Candidates a video with no precomputed lists yet (new) is compared with, by TF-IDF. */
 const NEW_VIDEO_CANDIDATES = 200;
 
-const VideoId = z.string().regex(/^vid_[a-z0-9]{6,40}$/, 'Not a video id');
 const Region = z
   .string()
   .regex(/^[A-Za-z]{2}$/, 'ISO 3166 alpha-2 country code')
@@ -114,7 +113,7 @@ const RecommendationListSchema = z
 
 const InteractionBody = z
   .strictObject({
-    videoId: VideoId,
+    videoId: VideoIdString,
     kind: z.enum(INTERACTION_KINDS).openapi({
       description: 'view (send watchFraction), complete, like, purchase, follow (the creator of the video), skip',
     }),
@@ -210,7 +209,7 @@ recommendationRoutes.openapi(
     request: {
       query: z.strictObject({
         limit: Limit,
-        context: VideoId.optional().openapi({ description: 'The video being watched: "up next" is built around it' }),
+        context: VideoIdString.optional().openapi({ description: 'The video being watched: "up next" is built around it' }),
       }),
     },
     responses: { 200: jsonResponse(RecommendationListSchema, 'Recommendations, best first'), ...errorResponses(400, 401, 403, 404) },

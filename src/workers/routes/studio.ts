@@ -4,18 +4,17 @@ import { openDatabase } from '../../adapters/db/client';
 import { videoStatsForStudio } from '../../app/studio/video-stats';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { bearerOrKeySecurity, createRouter, errorResponses, jsonResponse } from '../openapi';
+import { VideoIdString } from '../schemas';
 import { VideoStatsListSchema } from '../studio-schemas';
 
 export const studioRoutes = createRouter();
-
-const VideoId = z.string().regex(/^vid_[a-z0-9]{6,40}$/, 'Not a video id');
 
 const StatsQuery = z.strictObject({
   ids: z
     .string()
     .max(100 * 45)
     .transform((list) => list.split(',').filter(Boolean))
-    .pipe(z.array(VideoId).min(1, 'Name at least one video').max(100, 'At most 100 videos per request'))
+    .pipe(z.array(VideoIdString).min(1, 'Name at least one video').max(100, 'At most 100 videos per request'))
     .openapi({
       description: 'Comma-separated video ids (1–100), e.g. the ids of one page of GET /me/videos',
       example: 'vid_a1b2c3d4,vid_e5f6g7h8',
