@@ -1,40 +1,26 @@
-// Wire types of the JSON API as the web app uses them. The source of truth is the OpenAPI document the Worker
-// serves at /api/v1/openapi.json (built from the zod schemas in src/workers); keep these in step with it.
+// Wire types of the JSON API as the web app uses them. Where the API's zod schema lives in a src/workers/*schemas.ts
+// module, the type is inferred from it (`z.output`: what the Worker sends, after defaults and transforms), so the page
+// and the route cannot drift apart. These imports are type-only: nothing of zod or the Worker reaches the bundle.
+// The analytics types below are still written out by hand: their response schemas live in the route files
+// (analytics-query.ts, alerts.ts) and are looser than what the reports produce (e.g. breakdown rows are
+// `Record<string, unknown>` there); keep them in step with /api/v1/openapi.json until those schemas are tightened.
 import type { z } from 'zod';
 import type { SessionIdentity } from '../../src/domain/analytics/session-aggregator';
+import type { Page } from '../../src/domain/pagination';
 import type { CandidateType } from '../../src/domain/quality/types';
 import type { Role } from '../../src/domain/roles';
-import type { VideoSchema } from '../../src/workers/schemas';
+import type { SessionSchema, UserSchema, VideoSchema, Visibility as VisibilitySchema } from '../../src/workers/schemas';
 
-export type { CandidateType, Role };
+export type { CandidateType, Page, Role };
 
-export interface User {
-  id: string;
-  email: string;
-  displayName: string;
-  role: Role;
-  createdAt: string;
-}
+export type User = z.output<typeof UserSchema>;
 
-/** Body of signup, login and refresh responses. */
-export interface AuthResult {
-  user: User;
-  accessToken: string;
-  refreshToken: string;
-  /** Lifetime of the access token in seconds. */
-  expiresIn: number;
-}
+/** Body of signup, login and refresh responses; `expiresIn` is the access token's lifetime in seconds. */
+export type AuthResult = z.output<typeof SessionSchema>;
 
-export type Visibility = 'public' | 'unlisted' | 'private';
+export type Visibility = z.output<typeof VisibilitySchema>;
 
-/** The API's own schema (src/workers/schemas.ts), so the page and the route cannot drift apart. */
-export type Video = z.infer<typeof VideoSchema>;
-
-export interface Page<T> {
-  items: T[];
-  /** Opaque; pass back as `cursor` for the next page. null on the last page. */
-  nextCursor: string | null;
-}
+export type Video = z.output<typeof VideoSchema>;
 
 /** One entry of `error.details` for validation failures (src/workers/errors.ts `validationDetails`). */
 export interface ValidationIssue {
