@@ -20,6 +20,7 @@ import { checkPlaybackAccess, type PlaybackRefusal } from '../app/playback/check
 import { isPlaybackTokenShaped } from '../domain/payments/playback-token';
 import type { AppEnv } from './env';
 import { ApiError, notFound } from './errors';
+import { viewerOf } from './middleware/auth';
 
 function bearerOf(header: string | undefined): string | null {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
@@ -43,10 +44,8 @@ export function playbackTokenOf(c: Context<AppEnv>): string | null {
 
 /** The signed-in caller as the playback check sees it (API keys act for their owner). */
 export function playbackViewerOf(c: Context<AppEnv>) {
-  const principal = c.get('principal');
-  return principal && (principal.kind === 'user' || principal.kind === 'apiKey')
-    ? { userId: principal.userId, role: principal.role }
-    : null;
+  const viewer = viewerOf(c);
+  return viewer ? { userId: viewer.userId, role: viewer.role } : null;
 }
 
 /** The API error a refused playback check answers with; `resource` names what a stranger is told is missing. */

@@ -160,6 +160,15 @@ export function principalOf(c: { get(key: 'principal'): Principal | undefined })
   return principal;
 }
 
+/**
+ * The signed-in viewer on a route anonymous callers may use too: a user, or an API key acting for its owner. No
+ * credential, or a metrics or room token (which are not a viewer's identity), views as anonymous: undefined.
+ */
+export function viewerOf(c: { get(key: 'principal'): Principal | undefined }): UserPrincipal | undefined {
+  const principal = c.get('principal');
+  return principal && (principal.kind === 'user' || principal.kind === 'apiKey') ? principal : undefined;
+}
+
 /** Lets through only a room token whose room is the one in the path (the SFU routes). */
 export function requireRoomToken(roomIdOf: (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => string): MiddlewareHandler<AppEnv> {
   return async (c, next) => {

@@ -22,7 +22,7 @@ import { CLEAR_CONTENT_MESSAGE } from '../../domain/content-encryption';
 import { issuePlaybackToken, PLAYBACK_TOKEN_TTL_SECONDS } from '../../domain/payments/playback-token';
 import { roleAtLeast } from '../../domain/roles';
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors';
-import { principalOf, requireAuth } from '../middleware/auth';
+import { principalOf, requireAuth, viewerOf } from '../middleware/auth';
 import { bearerOrKeySecurity, bearerSecurity, createRouter, ErrorSchema, errorResponses, jsonBody, jsonResponse } from '../openapi';
 import { signalStatements } from '../payments/apply-signal';
 import { PaymentSchema, toPaymentView, upstreamError } from '../payments/payment-view';
@@ -66,10 +66,6 @@ async function pricesView(db: ReturnType<typeof openDatabase>, videoId: string) 
   };
 }
 
-function viewerOf(principal: ReturnType<typeof principalOf> | undefined) {
-  return principal && (principal.kind === 'user' || principal.kind === 'apiKey') ? principal : undefined;
-}
-
 paymentRoutes.openapi(
   createRoute({
     method: 'get',
@@ -82,8 +78,7 @@ paymentRoutes.openapi(
   async (c) => {
     const db = openDatabase(c.env.DB);
     const video = await findVideo(db, c.req.valid('param').id);
-    const principal = c.get('principal');
-    if (!video || !canView(video, viewerOf(principal as never))) throw notFound('Video');
+    if (!video || !canView(video, viewerOf(c))) throw notFound('Video');
     return c.json(await pricesView(db, video.id), 200);
   },
 );

@@ -50,9 +50,8 @@ import { swarmHealthScore } from '../../domain/recommendations/p2p-rerank';
 import { INTERACTION_KINDS, isSeen, signalWeight } from '../../domain/recommendations/signals';
 import type { Scored } from '../../domain/recommendations/top-k';
 import { GLOBAL_REGION } from '../../domain/recommendations/trending';
-import type { AppEnv } from '../env';
 import { notFound } from '../errors';
-import { principalOf, requireAuth } from '../middleware/auth';
+import { principalOf, requireAuth, viewerOf } from '../middleware/auth';
 import { bearerOrKeySecurity, bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } from '../openapi';
 import { recommendationCache } from '../recommendations/cache';
 import { VideoIdParam, VideoIdString } from '../schemas';
@@ -137,11 +136,6 @@ const InteractionAcceptedSchema = z
 function regionOf(request: Request): string {
   const country = (request.cf as { country?: unknown } | undefined)?.country;
   return typeof country === 'string' && /^[A-Z]{2}$/.test(country) ? country : '';
-}
-
-function viewerOf(c: { get(key: 'principal'): AppEnv['Variables']['principal'] }) {
-  const principal = c.get('principal');
-  return principal && (principal.kind === 'user' || principal.kind === 'apiKey') ? principal : undefined;
 }
 
 interface CandidateFacts {

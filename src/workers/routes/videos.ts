@@ -22,7 +22,7 @@ import { newId } from '../../domain/ids';
 import { decodeCursor, toPage } from '../../domain/pagination';
 import { keysetFromCursor } from '../cursor';
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors';
-import { principalOf, requireAuth } from '../middleware/auth';
+import { principalOf, requireAuth, viewerOf } from '../middleware/auth';
 import {
   bearerOrKeySecurity,
   createRouter,
@@ -120,8 +120,7 @@ videoRoutes.openapi(
   }),
   async (c) => {
     const video = await findVideo(openDatabase(c.env.DB), c.req.valid('param').id);
-    const principal = c.get('principal');
-    const viewer = principal && (principal.kind === 'user' || principal.kind === 'apiKey') ? principal : undefined;
+    const viewer = viewerOf(c);
     // A published private video says so (403 video_private, nothing else about it), as a shared link to one should:
     // its id is an unguessable 120-bit token, so the answer tells only someone who holds the link. Drafts and videos
     // still being stored are reported as missing, so an id never confirms that unpublished work exists.
