@@ -8,7 +8,7 @@ import type { LedgerTransaction } from '../../domain/payments/ledger';
 import type { EntitlementEffect, PaymentRecord } from '../../domain/payments/processing';
 import type { LedgerMovement } from '../../domain/payments/reconciliation';
 import type { LineAggregate } from '../../domain/payments/reports';
-import type { PaymentState, ProviderName } from '../../domain/payments/types';
+import { DEFAULT_RENTAL_HOURS, type PaymentState, type ProviderName } from '../../domain/payments/types';
 import type { Database } from './client';
 import {
   alerts,
@@ -364,7 +364,7 @@ export function transitionStatements(db: Database, write: TransitionWrite): Stat
   if (write.entitlement?.kind === 'grant' && payment.itemKind !== 'tip') {
     const expiresAt =
       payment.itemKind === 'video_rental'
-        ? now + (payment.rentalHours ?? 48) * 3_600_000
+        ? now + (payment.rentalHours ?? DEFAULT_RENTAL_HOURS) * 3_600_000
         : payment.itemKind === 'subscription'
           ? (write.entitlement.periodEnd ?? now + 31 * 86_400_000)
           : null;

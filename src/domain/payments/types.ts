@@ -14,6 +14,13 @@ export type CheckoutItem =
   | { kind: 'subscription'; creatorId: string }
   | { kind: 'tip'; creatorId: string; videoId?: string; amount: number; currency: string };
 
+/**
+ * How long a rental lasts when its price row has no hours: rental prices set before the hours were stored. Every
+ * place that reads a rental's length (price list, checkout, entitlement grant) uses this, so what a buyer is shown
+ * is what they get.
+ */
+export const DEFAULT_RENTAL_HOURS = 48;
+
 /** A priced line: what the payment row records and the provider is asked to charge. */
 export interface PricedItem {
   kind: ItemKind;

@@ -23,7 +23,7 @@ import { findVideo } from '../../adapters/db/videos-repo';
 import type { PaypalProvider } from '../../adapters/payments/paypal';
 import { canView } from '../../domain/catalog';
 import { randomToken } from '../../domain/ids';
-import { type CheckoutItem, PROVIDERS, type PricedItem, type ProviderName } from '../../domain/payments/types';
+import { type CheckoutItem, DEFAULT_RENTAL_HOURS, PROVIDERS, type PricedItem, type ProviderName } from '../../domain/payments/types';
 import type { AppEnv } from '../env';
 import { ApiError, conflict, notFound } from '../errors';
 import { principalOf, requireAuth } from '../middleware/auth';
@@ -76,7 +76,7 @@ async function priceItem(c: Context<AppEnv>, buyerId: string, provider: Provider
       videoId: video.id,
       amount: price.amount,
       currency: price.currency,
-      rentalHours: kind === 'rental' ? (price.rentalHours ?? 48) : null,
+      rentalHours: kind === 'rental' ? (price.rentalHours ?? DEFAULT_RENTAL_HOURS) : null,
       description: `${kind === 'rental' ? 'Rental' : 'Purchase'}: ${video.title}`,
     };
   }

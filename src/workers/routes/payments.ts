@@ -20,6 +20,7 @@ import { setVideoPrices } from '../../app/payments/set-video-prices';
 import { canEdit, canView } from '../../domain/catalog';
 import { CLEAR_CONTENT_MESSAGE } from '../../domain/content-encryption';
 import { issuePlaybackToken, PLAYBACK_TOKEN_TTL_SECONDS } from '../../domain/payments/playback-token';
+import { DEFAULT_RENTAL_HOURS } from '../../domain/payments/types';
 import { roleAtLeast } from '../../domain/roles';
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors';
 import { principalOf, requireAuth, viewerOf } from '../middleware/auth';
@@ -62,7 +63,7 @@ async function pricesView(db: ReturnType<typeof openDatabase>, videoId: string) 
   return {
     videoId,
     purchase: purchase ? { amount: purchase.amount, currency: purchase.currency } : null,
-    rental: rental ? { amount: rental.amount, currency: rental.currency, rentalHours: rental.rentalHours ?? 48 } : null,
+    rental: rental ? { amount: rental.amount, currency: rental.currency, rentalHours: rental.rentalHours ?? DEFAULT_RENTAL_HOURS } : null,
   };
 }
 
