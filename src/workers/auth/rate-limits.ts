@@ -13,6 +13,7 @@ import {
 } from '../../domain/rate-limits';
 import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
+import { servedByEdge } from '../request-cf';
 
 type AppContext = Context<AppEnv>;
 
@@ -28,7 +29,7 @@ type AppContext = Context<AppEnv>;
  * the per-account ceiling and trusted-device tokens (signInBuckets) hold there too.
  */
 export function clientAddress(c: AppContext): string | undefined {
-  if (!c.req.raw.cf) return undefined;
+  if (!servedByEdge(c.req.raw)) return undefined;
   return c.req.header('CF-Connecting-IP')?.trim() || undefined;
 }
 

@@ -3,6 +3,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { LogLevel } from '../config';
 import type { AppEnv } from '../env';
+import { edgeLocationOf } from '../request-cf';
 
 const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
@@ -22,7 +23,7 @@ export const requestLog: MiddlewareHandler<AppEnv> = async (c, next) => {
     route: c.req.routePath,
     status,
     durationMs: Date.now() - started,
-    colo: (c.req.raw.cf as { colo?: string } | undefined)?.colo,
+    colo: edgeLocationOf(c.req.raw).colo ?? undefined,
   };
   console.log(JSON.stringify(line));
 };

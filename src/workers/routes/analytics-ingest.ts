@@ -9,6 +9,7 @@ import { IngestBody, IngestResult, MAX_CLOCK_SKEW_MS, MAX_INGEST_BODY_BYTES, MAX
 import type { AppEnv } from '../env';
 import { ApiError, badRequest, unauthorized } from '../errors';
 import { createRouter, errorResponses, jsonBody, jsonResponse } from '../openapi';
+import { edgeLocationOf } from '../request-cf';
 
 export const analyticsIngestRoutes = createRouter();
 const ingestSecurity: Record<string, string[]>[] = [{ ingestToken: [] }, { apiKey: [] }];
@@ -70,7 +71,7 @@ analyticsIngestRoutes.openapi(
       throw badRequest('Timestamps must be within the last 24 hours and not in the future', { future, stale, serverTime: now });
     }
 
-    const cf = c.req.raw.cf as { country?: string; colo?: string } | undefined;
+    const { country, colo } = edgeLocationOf(c.req.raw);
     const stub = c.env.PEER_METRICS.get(c.env.PEER_METRICS.idFromName(body.sessionId));
     const outcome = await stub.ingest({
       identity: {
@@ -79,8 +80,8 @@ analyticsIngestRoutes.openapi(
         userId,
         videoId,
         roomId,
-        country: typeof cf?.country === 'string' && /^[A-Z]{2}$/.test(cf.country) ? cf.country : null,
-        colo: typeof cf?.colo === 'string' ? cf.colo.slice(0, 8) : null,
+        country,
+        colo,
       },
       samples: body.samples,
       events: body.events,

@@ -54,6 +54,7 @@ import { notFound } from '../errors';
 import { principalOf, requireAuth, viewerOf } from '../middleware/auth';
 import { bearerOrKeySecurity, bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } from '../openapi';
 import { recommendationCache } from '../recommendations/cache';
+import { edgeLocationOf } from '../request-cf';
 import { VideoIdParam, VideoIdString } from '../schemas';
 
 export const recommendationRoutes = createRouter();
@@ -134,8 +135,7 @@ const InteractionAcceptedSchema = z
 
 /** ISO country of the request (Cloudflare's request.cf), '' when unknown. */
 function regionOf(request: Request): string {
-  const country = (request.cf as { country?: unknown } | undefined)?.country;
-  return typeof country === 'string' && /^[A-Z]{2}$/.test(country) ? country : '';
+  return edgeLocationOf(request).country ?? '';
 }
 
 interface CandidateFacts {

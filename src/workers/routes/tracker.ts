@@ -20,6 +20,7 @@ import { ApiError, notFound } from '../errors';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { bearerOrKeySecurity, createRouter, errorResponses, jsonBody, jsonResponse } from '../openapi';
 import { playbackRefusalError, playbackTokenOf, playbackViewerOf } from '../playback-access';
+import { edgeLocationOf } from '../request-cf';
 
 export const trackerRoutes = createRouter();
 
@@ -39,10 +40,10 @@ trackerRoutes.get('/tracker/:videoId', async (c) => {
     throw new ApiError(426, 'upgrade_required', 'The tracker speaks the WebTorrent protocol over a WebSocket');
   }
   // Only what the object needs, set by us: a client cannot claim another colo through these headers.
-  const cf = c.req.raw.cf as { colo?: unknown; country?: unknown } | undefined;
+  const { colo, countryCode } = edgeLocationOf(c.req.raw);
   const headers = new Headers({ Upgrade: 'websocket' });
-  if (typeof cf?.colo === 'string') headers.set(SWARM_COLO_HEADER, cf.colo.slice(0, 8));
-  if (typeof cf?.country === 'string') headers.set(SWARM_COUNTRY_HEADER, cf.country.slice(0, 2));
+  if (colo !== null) headers.set(SWARM_COLO_HEADER, colo);
+  if (countryCode !== null) headers.set(SWARM_COUNTRY_HEADER, countryCode);
   if (reportKey) headers.set(SWARM_REPORT_KEY_HEADER, await sha256Hex(reportKey));
   const stub = c.env.SWARM_TRACKER.get(c.env.SWARM_TRACKER.idFromName(decision.videoId));
   const upgraded = await stub.fetch(new Request('https://swarm-tracker.internal/connect', { headers }));
