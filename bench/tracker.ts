@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { WebSocket } from 'undici';
+import { errorMessage } from '../src/domain/errors';
 import { publishPackage, syntheticPackage } from '../test/support/packaged-video';
 import { startWranglerDev } from '../test/support/wrangler-dev';
 import { percentile } from './lib/load';
@@ -298,7 +299,7 @@ export async function knownVideo(baseUrl: string, persistDir: string): Promise<s
   try {
     await publishPackage(baseUrl, creator.accessToken, video.id, syntheticPackage());
   } catch (error) {
-    console.warn(`publishing failed (${error instanceof Error ? error.message : String(error)}); marking the video ready in D1`);
+    console.warn(`publishing failed (${errorMessage(error)}); marking the video ready in D1`);
     const db = new Database(d1File(persistDir));
     try {
       db.prepare("UPDATE videos SET status = 'ready' WHERE id = ?").run(video.id);

@@ -30,6 +30,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { errorMessage } from '../src/domain/errors';
 import { parseOrUsage, UsageError } from './lib/cli';
 import type { D1Target } from './lib/d1';
 import { d1ApplyMigrations, d1Query } from './lib/d1';
@@ -498,7 +499,7 @@ async function main(): Promise<void> {
       console.log(describeDemoMedia(await ensureDemoMedia({ baseUrl: `http://${options.host}:${options.port}`, log: console.log })));
     } catch (error) {
       // The stack itself is up; say what failed and keep it running rather than take it down.
-      console.warn(`warning: demo media not in place: ${error instanceof Error ? error.message : String(error)}`);
+      console.warn(`warning: demo media not in place: ${errorMessage(error)}`);
     }
   }
   console.log(banner(options, report));
@@ -516,7 +517,7 @@ main().then(
       console.error(`error: ${error.message}\n(npm run dev -- --help lists the options)`);
       process.exit(2);
     }
-    console.error(`\nerror: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`\nerror: ${errorMessage(error)}`);
     void shutdown('startup failed', 1);
   },
 );

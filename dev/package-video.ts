@@ -9,6 +9,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CONTENT_ENCRYPTION_METHOD, CONTENT_KEY_BYTES, encryptPackage, fromBase64Url } from '../src/domain/content-encryption';
+import { errorMessage } from '../src/domain/errors';
 import type { FileDigest, IntegrityManifest, LadderPlan, PlannedRendition, StoryboardDigest, VariantStream } from '../src/domain/packaging';
 import {
   AAC_LC_CODEC,
@@ -388,7 +389,7 @@ export async function contentKeyFromApi(origin: string, videoId: string, token: 
     method: 'POST',
     headers: { authorization: `Bearer ${token}` },
   }).catch((error: unknown) => {
-    throw new CommandFailed(`cannot reach ${origin}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new CommandFailed(`cannot reach ${origin}: ${errorMessage(error)}`);
   });
   const text = await response.text();
   if (!response.ok)

@@ -16,6 +16,7 @@
 // Everything random comes from a seeded PRNG per peer, so `--seed` makes the statistics repeatable.
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { errorMessage } from '../src/domain/errors';
 import type { CandidateType, ConnectionEvent, StatsSample, TransportProtocol } from '../src/domain/quality/types';
 import { CommandFailed, parseOrUsage, runCli, UsageError } from './lib/cli';
 import { DEMO_ACCOUNTS, DEMO_VIDEOS } from './lib/demo-data';
@@ -655,7 +656,7 @@ class ApiClient {
         } catch (error) {
           this.stats.counts.total += 1;
           this.stats.counts.network += 1;
-          const message = `POST ${path}: ${error instanceof Error ? error.message : String(error)}`;
+          const message = `POST ${path}: ${errorMessage(error)}`;
           this.stats.fail(message);
           throw new SimulatorHttpError(0, message);
         }

@@ -17,6 +17,7 @@ import { type ImportCandidate, importer } from 'ipfs-unixfs-importer';
 import { fixedSize } from 'ipfs-unixfs-importer/chunker';
 import { CID } from 'multiformats/cid';
 import { sha256 } from 'multiformats/hashes/sha2';
+import { errorMessage } from '../../src/domain/errors';
 import { KUBO_CHUNK_BYTES, KUBO_DEFAULT_IMPORT_OPTIONS } from '../../src/shared/content-id';
 
 const RAW_CODEC = 0x55;
@@ -242,7 +243,7 @@ export function createDevNodeHandler(options: DevNodeOptions): DevNodeHandler {
       upload = multipartFiles(request.body, type);
     } catch (error) {
       // busboy refuses a Content-Type without a boundary before reading anything.
-      return kuboError(`file argument was nil: ${error instanceof Error ? error.message : String(error)}`, 400);
+      return kuboError(`file argument was nil: ${errorMessage(error)}`, 400);
     }
     // Files stream from the body into the importer one at a time (fileImportConcurrency 1 reads each file's
     // content to its end before asking for the next part).
@@ -303,7 +304,7 @@ export function createDevNodeHandler(options: DevNodeOptions): DevNodeHandler {
     } catch (error) {
       if (upload.state.failure) return kuboError(`malformed multipart body: ${upload.state.failure.message}`, 400);
       if (error instanceof BadFilename) return kuboError(error.message, 400);
-      return kuboError(error instanceof Error ? error.message : String(error));
+      return kuboError(errorMessage(error));
     }
     if (files === 0) return kuboError('file argument was nil', 400);
     if (pin) for (const cid of topLevel) await pins.add(cid.toString());
@@ -323,7 +324,7 @@ export function createDevNodeHandler(options: DevNodeOptions): DevNodeHandler {
     try {
       entry = await exporter(cid, blockstore);
     } catch (error) {
-      return kuboError(error instanceof Error ? error.message : String(error));
+      return kuboError(errorMessage(error));
     }
     if (entry.type !== 'file' && entry.type !== 'raw') return kuboError('this dag node is a directory');
     const size = Number(entry.size);
@@ -393,7 +394,7 @@ export function createDevNodeHandler(options: DevNodeOptions): DevNodeHandler {
     try {
       await putBlock(cid, bytes);
     } catch (error) {
-      return kuboError(error instanceof Error ? error.message : String(error));
+      return kuboError(errorMessage(error));
     }
     if (flag(url, 'pin', false)) await pins.add(cid.toString());
     return Response.json({ Key: cid.toString(), Size: bytes.byteLength });
@@ -499,7 +500,7 @@ export function createDevNodeHandler(options: DevNodeOptions): DevNodeHandler {
     try {
       return await route(request);
     } catch (error) {
-      return kuboError(error instanceof Error ? error.message : String(error));
+      return kuboError(errorMessage(error));
     }
   };
   return Object.assign(handler, { stats: () => ({ repoBytes, objects }) });

@@ -14,6 +14,7 @@
 // Fees follow each provider's published standard rate, so reports show sales net of fees.
 import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
+import { errorMessage } from '../../src/domain/errors';
 import { CoinbaseContract } from '../../test/contract/coinbase-server';
 import { serveFetchHandler } from '../../test/contract/fetch-server';
 import { PaypalContract } from '../../test/contract/paypal-server';
@@ -139,7 +140,7 @@ export async function startPaymentSandbox(options: PaymentSandboxOptions): Promi
           return response.status;
         }
       } catch (error) {
-        outcome = error instanceof Error ? error.message : String(error);
+        outcome = errorMessage(error);
       }
       await new Promise((resolve) => setTimeout(resolve, 400 * attempt));
     }

@@ -25,6 +25,7 @@ import {
   samplePathType,
   summarizeSession,
 } from '../domain/analytics/session-aggregator';
+import { errorMessage } from '../domain/errors';
 import type { ConnectionEvent, StatsSample } from '../domain/quality/types';
 import { HealthCheckedObject } from './health';
 
@@ -109,7 +110,7 @@ export class PeerMetricsAggregator extends HealthCheckedObject {
         JSON.stringify({
           level: 'error',
           msg: 'session alert evaluation failed',
-          error: error instanceof Error ? error.message : String(error),
+          error: errorMessage(error),
         }),
       );
     }
@@ -133,7 +134,7 @@ export class PeerMetricsAggregator extends HealthCheckedObject {
         JSON.stringify({
           level: 'error',
           msg: 'metrics flush failed, will retry',
-          error: error instanceof Error ? error.message : String(error),
+          error: errorMessage(error),
         }),
       );
       await this.ctx.storage.setAlarm(Date.now() + RETRY_DELAY_MS);

@@ -4,6 +4,7 @@ import { openDatabase } from '../adapters/db/client';
 import { purgeProcessedEvents } from '../adapters/db/events-repo';
 import { purgeRefreshTokensStatement } from '../adapters/db/refresh-tokens-repo';
 import { queuesOf, relayStaleOutbox } from '../adapters/queues/event-bus';
+import { errorMessage } from '../domain/errors';
 import type { Env } from '../env';
 import { evaluateFleetRules } from './alerts/fleet';
 import { runStorageMaintenance } from './ipfs/maintenance';
@@ -75,7 +76,7 @@ export async function runScheduled(cron: string, env: Env, now = Date.now()): Pr
       await job.run(env, now);
       results.push({ job: job.name, ok: true });
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       console.error(JSON.stringify({ level: 'error', msg: 'cron job failed', cron, job: job.name, error: message }));
       results.push({ job: job.name, ok: false, error: message });
     }

@@ -7,6 +7,7 @@
 // LIMIT, FORMAT JSON) over fixture rows, and answers anything else 400, as a failed query would be.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { errorMessage } from '../../src/domain/errors';
 
 export interface FixturePoint {
   /** "YYYY-MM-DD hh:mm:ss", UTC, as Analytics Engine reports `timestamp`. */
@@ -125,7 +126,7 @@ export async function startAnalyticsEngineSqlServer(options: ContractServerOptio
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify(result));
     } catch (error) {
-      sqlError(res, error instanceof Error ? error.message : String(error));
+      sqlError(res, errorMessage(error));
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

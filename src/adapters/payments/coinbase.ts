@@ -5,6 +5,8 @@
 //   Webhooks: X-CC-Webhook-Signature = hex HMAC-SHA256(shared secret, raw body).
 // Commerce has no refund API for charges (crypto refunds are sent by hand from the dashboard), and charges
 // state no processing fee, so captures post a zero fee.
+
+import { errorMessage } from '../../domain/errors';
 import type { ProviderMovement } from '../../domain/payments/reconciliation';
 import { decimalToMinorUnits, minorUnitsToDecimal, type PaymentSignal, type PaymentState } from '../../domain/payments/types';
 import { verifyCoinbaseSignature } from '../../domain/payments/webhook-signatures';
@@ -90,12 +92,7 @@ export class CoinbaseProvider implements PaymentProvider {
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
       });
     } catch (error) {
-      throw new ProviderError(
-        'coinbase',
-        0,
-        'unreachable',
-        `Coinbase ${method} ${path}: ${error instanceof Error ? error.message : error}`,
-      );
+      throw new ProviderError('coinbase', 0, 'unreachable', `Coinbase ${method} ${path}: ${errorMessage(error)}`);
     }
     const text = await response.text();
     let json: { data?: unknown; error?: { type?: string; message?: string } } = {};

@@ -16,6 +16,7 @@ import {
   PaymentsController,
   TransactionSearchController,
 } from '@paypal/paypal-server-sdk';
+import { errorMessage } from '../../domain/errors';
 import type { ProviderMovement } from '../../domain/payments/reconciliation';
 import { decimalToMinorUnits, minorUnitsToDecimal, type PaymentSignal, type PaymentState } from '../../domain/payments/types';
 import {
@@ -132,7 +133,7 @@ export class PaypalProvider implements PaymentProvider {
       const status = (error as { statusCode?: number }).statusCode ?? 0;
       const body = (error as { result?: { name?: string; details?: { issue?: string }[] } }).result;
       const code = body?.details?.[0]?.issue ?? body?.name ?? (status ? 'error' : 'unreachable');
-      throw new ProviderError('paypal', status, code, `PayPal ${what}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new ProviderError('paypal', status, code, `PayPal ${what}: ${errorMessage(error)}`);
     }
   }
 
@@ -248,7 +249,7 @@ export class PaypalProvider implements PaymentProvider {
       cached.catch(() => certificateCache.delete(url));
     }
     return cached.catch((error) => {
-      throw new WebhookRejected('bad_certificate', `PayPal certificate unusable: ${error instanceof Error ? error.message : error}`);
+      throw new WebhookRejected('bad_certificate', `PayPal certificate unusable: ${errorMessage(error)}`);
     });
   }
 

@@ -4,6 +4,7 @@
 // The SDK uses its fetch HTTP client here; `host/port/protocol` point it at STRIPE_API_URL (tests: a local
 // contract server). Every create carries an Idempotency-Key.
 import Stripe from 'stripe';
+import { errorMessage } from '../../domain/errors';
 import type { ProviderMovement } from '../../domain/payments/reconciliation';
 import type { BillingSignal, InvoiceFigures, SubscriptionView } from '../../domain/payments/subscriptions';
 import type { PaymentSignal, PaymentState } from '../../domain/payments/types';
@@ -74,7 +75,7 @@ export class StripeProvider implements PaymentProvider {
       if (error instanceof Stripe.errors.StripeError) {
         throw new ProviderError('stripe', error.statusCode ?? 0, error.code ?? error.type, `Stripe ${what}: ${error.message}`);
       }
-      throw new ProviderError('stripe', 0, 'unreachable', `Stripe ${what}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new ProviderError('stripe', 0, 'unreachable', `Stripe ${what}: ${errorMessage(error)}`);
     }
   }
 
@@ -130,7 +131,7 @@ export class StripeProvider implements PaymentProvider {
       );
       return { providerEventId: event.id, type: event.type };
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       const stale = /tolerance/i.test(message);
       throw new WebhookRejected(stale ? 'stale' : 'bad_signature', stale ? 'Stripe signature too old' : 'Stripe signature invalid');
     }

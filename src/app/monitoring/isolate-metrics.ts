@@ -3,6 +3,8 @@
 // or FLUSH_MAX_RECORDS observations, whichever comes first, in `waitUntil` so no response waits for it.
 // An isolate evicted between flushes loses at most those few seconds of counts: acceptable for monitoring,
 // and the price of not writing storage on every request.
+
+import { errorMessage } from '../../domain/errors';
 import { bucketIndex } from '../../domain/monitoring/histogram';
 import { MetricsAccumulator, type QueueOutcome } from '../../domain/monitoring/metrics';
 import type { Env } from '../../env';
@@ -43,9 +45,7 @@ function startFlush(env: MonitoringEnv): Promise<void> {
     } catch (error) {
       // Keep the counts for the next flush rather than losing them to a transient failure.
       accumulator.restore(delta);
-      console.error(
-        JSON.stringify({ level: 'warn', msg: 'monitoring flush failed', error: error instanceof Error ? error.message : String(error) }),
-      );
+      console.error(JSON.stringify({ level: 'warn', msg: 'monitoring flush failed', error: errorMessage(error) }));
     }
   })();
   const tracked = sending.finally(() => {

@@ -8,6 +8,7 @@ import type { BatchItem } from 'drizzle-orm/batch';
 import { findAlert, notificationAttemptStatement, recordNotificationAttempt } from '../../adapters/db/alerts-repo';
 import type { Database } from '../../adapters/db/client';
 import { SIGNATURE_HEADER, signPayload } from '../../domain/alerts/signature';
+import { errorMessage } from '../../domain/errors';
 import type { DomainEvent } from '../../domain/events';
 import { REFUSAL_MESSAGES } from '../../domain/network-address';
 import type { Env } from '../../env';
@@ -73,7 +74,7 @@ export async function deliverAlertWebhook(
       signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
     });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     await recordNotificationAttempt(db, { ...attempt, status: null, error: message.slice(0, 500) });
     throw new Error(`alert webhook failed: ${message}`);
   }

@@ -12,6 +12,7 @@ import {
   wasProcessed,
 } from '../../adapters/db/events-repo';
 import { flushMonitoringIfDue, recordQueueOutcome } from '../../app/monitoring/isolate-metrics';
+import { errorMessage } from '../../domain/errors';
 import { parseEvent, retryDelaySeconds } from '../../domain/events';
 import type { Env } from '../../env';
 import { handlers as defaultHandlers, type EventHandler, handlersFor } from './handlers';
@@ -62,7 +63,7 @@ export async function consumeBatch(
       message.ack();
       recordQueueOutcome(batch.queue, 'processed');
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       console.error(
         JSON.stringify({
           level: 'warn',

@@ -13,6 +13,7 @@ import { findVideo, type VideoWithCreator } from '../../adapters/db/videos-repo'
 import { type IpfsConfig, ipfsConfigOf } from '../../adapters/ipfs/config';
 import { type KuboNode, kuboNodes, type NodeIdentity, type NodeRepoStat } from '../../adapters/ipfs/kubo';
 import { getManifest } from '../../adapters/r2-video-store';
+import { errorMessage } from '../../domain/errors';
 import { parseEvent } from '../../domain/events';
 import { type GarbageReport, garbageReport } from '../../domain/storage/garbage';
 import { assessNode, DEFAULT_LOW_SPACE_RATIO, type NodeHealth } from '../../domain/storage/node-health';
@@ -30,8 +31,6 @@ export interface NodeReport extends NodeHealth {
   peers: { peerId: string; address: string }[] | null;
   error: string | null;
 }
-
-const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export function lowSpaceRatioOf(env: Pick<Env, 'IPFS_LOW_SPACE_RATIO'>): number {
   const ratio = Number(env.IPFS_LOW_SPACE_RATIO);
@@ -51,7 +50,7 @@ export async function nodeReports(env: Env, config: IpfsConfig): Promise<NodeRep
         identity: value(identity),
         repo: value(repo),
         peers: value(peers),
-        error: failure ? errorText(failure.reason) : null,
+        error: failure ? errorMessage(failure.reason) : null,
       };
     }),
   );
@@ -134,7 +133,7 @@ export async function runStorageMaintenance(env: Env, now = Date.now()): Promise
       statements.push(recordPinStatement(db, pin, now));
       result.repinned += 1;
     } catch (error) {
-      result.errors.push(errorText(error));
+      result.errors.push(errorMessage(error));
     }
   }
   // Under-replicated videos (a node was added, or a replica was never made): give them their planned nodes.
@@ -152,7 +151,7 @@ export async function runStorageMaintenance(env: Env, now = Date.now()): Promise
         holders.add(target);
         result.replicated += 1;
       } catch (error) {
-        result.errors.push(errorText(error));
+        result.errors.push(errorMessage(error));
       }
     }
   }

@@ -22,6 +22,7 @@ import { type IpfsConfig, ipfsConfigOf } from '../../adapters/ipfs/config';
 import { type KuboNode, kuboNodes } from '../../adapters/ipfs/kubo';
 import { directoryBlocks, type StoredEntry } from '../../adapters/ipfs/unixfs-directory';
 import { getManifest, getVideoFile, MANIFEST_PATH, putManifest } from '../../adapters/r2-video-store';
+import { errorMessage } from '../../domain/errors';
 import type { IntegrityManifest } from '../../domain/packaging/manifest';
 import { manifestFiles } from '../../domain/packaging/manifest';
 import { manifestBytes } from '../../domain/storage/quota';
@@ -283,7 +284,7 @@ export async function storeVideo(env: Env, videoId: string, now = Date.now(), co
     await Promise.all(settled);
     return 'stored';
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     await db
       .batch([setJobStateStatement(db, 'store', videoId, 'queued', Date.now(), { lastError: reason.slice(0, 1000) })])
       .catch(() => {});

@@ -12,6 +12,7 @@ import {
   reconciliationAlertStatements,
   unsettledPayments,
 } from '../../adapters/db/payments-repo';
+import { errorMessage } from '../../domain/errors';
 import { type Mismatch, reconcile } from '../../domain/payments/reconciliation';
 import type { ProviderName } from '../../domain/payments/types';
 import type { Env } from '../../env';
@@ -88,7 +89,7 @@ export async function runReconciliation(
       await db.batch(reconciliationAlertStatements(db, name, result.mismatches.length, now) as [never, ...never[]]);
     } catch (error) {
       entry.ok = false;
-      entry.error = error instanceof Error ? error.message : String(error);
+      entry.error = errorMessage(error);
       console.error(JSON.stringify({ level: 'error', msg: 'reconciliation failed', provider: name, error: entry.error }));
     }
     results.push(entry);

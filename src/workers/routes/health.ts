@@ -1,6 +1,7 @@
 // Liveness of every dependency: D1 answers a query, each Durable Object namespace reaches an object, each
 // queue accepts a message. 200 when all answer, 503 (with the per-check detail) when any does not.
 import { createRoute, z } from '@hono/zod-openapi';
+import { errorMessage } from '../../domain/errors';
 import { createEvent } from '../../domain/events';
 import type { Env } from '../../env';
 import { createRouter, jsonResponse } from '../openapi';
@@ -29,7 +30,7 @@ async function timed(run: () => Promise<unknown>): Promise<z.infer<typeof Check>
     ]);
     return { ok: true, latencyMs: Date.now() - started };
   } catch (error) {
-    return { ok: false, latencyMs: Date.now() - started, error: error instanceof Error ? error.message : String(error) };
+    return { ok: false, latencyMs: Date.now() - started, error: errorMessage(error) };
   } finally {
     if (timer !== undefined) clearTimeout(timer);
   }
