@@ -17,15 +17,21 @@ afterEach(() => {
 
 const state = async (id: string) => (await dbAll<{ state: string }>('SELECT state FROM payments WHERE id = ?', id))[0]?.state;
 
+/** A buyer's Coinbase checkout of a priced video, and the signed `charge:confirmed` webhook for it (not yet sent). */
+async function confirmedCoinbaseCharge() {
+  const buyer = await signUp('viewer');
+  const { videoId } = await pricedVideo();
+  const started = await api('POST', '/api/v1/checkout', {
+    token: buyer.accessToken,
+    body: { provider: 'coinbase', item: { kind: 'video_purchase', videoId } },
+  });
+  const confirmed = await coinbaseContract.webhook('charge:confirmed', coinbaseContract.confirm(started.body.providerRef));
+  return { buyer, videoId, started, confirmed };
+}
+
 describe('Coinbase Commerce charges', () => {
   it('rejects a correctly signed event created more than 5 minutes ago (a replayed capture) and grants nothing', async () => {
-    const buyer = await signUp('viewer');
-    const { videoId } = await pricedVideo();
-    const started = await api('POST', '/api/v1/checkout', {
-      token: buyer.accessToken,
-      body: { provider: 'coinbase', item: { kind: 'video_purchase', videoId } },
-    });
-    const confirmed = await coinbaseContract.webhook('charge:confirmed', coinbaseContract.confirm(started.body.providerRef));
+    const { started, confirmed } = await confirmedCoinbaseCharge();
     const old = JSON.parse(confirmed.body) as { event: { created_at: string } };
     old.event.created_at = new Date(Date.now() - 301_000).toISOString();
     const body = JSON.stringify(old);
@@ -89,13 +95,7 @@ describe('Coinbase Commerce charges', () => {
   });
 
   it('records a manual (off-platform) refund: reversing entries, entitlement revoked, audit entry, no double record', async () => {
-    const buyer = await signUp('viewer');
-    const { videoId } = await pricedVideo();
-    const started = await api('POST', '/api/v1/checkout', {
-      token: buyer.accessToken,
-      body: { provider: 'coinbase', item: { kind: 'video_purchase', videoId } },
-    });
-    const confirmed = await coinbaseContract.webhook('charge:confirmed', coinbaseContract.confirm(started.body.providerRef));
+    const { buyer, videoId, started, confirmed } = await confirmedCoinbaseCharge();
     await postWebhook('coinbase', confirmed.body, confirmed.headers);
     await vi.waitFor(async () => expect(await state(started.body.id)).toBe('captured'), { timeout: 10_000 });
     const token = (await api('POST', `/api/v1/videos/${videoId}/playback-token`, { token: buyer.accessToken })).body.token;
