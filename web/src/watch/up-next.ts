@@ -2,7 +2,7 @@
 // personal list (GET /api/v1/recommendations?context=…); signed-out visitors, or a session that cannot be
 // refreshed, get the video's similar videos (GET /api/v1/videos/{id}/similar). Each entry links to its watch page
 // and says why it is there ("Because you watched …", "Popular near you").
-import { ApiError, apiRequest } from '../api';
+import { ApiError, api, apiRequest } from '../api';
 import { el } from '../dom';
 import { formatDuration } from '../format';
 import { session } from '../session';
@@ -42,6 +42,18 @@ async function fetchUpNext(videoId: string, signal?: AbortSignal): Promise<UpNex
   return list.items;
 }
 
+/**
+ * A new catalog has no viewing history yet, so neither trends nor neighbours: rather than an empty column, the
+ * newest free videos of the public catalog (paid ones would only ask to be bought).
+ */
+async function newestFreeVideos(videoId: string, signal?: AbortSignal): Promise<UpNextItem[]> {
+  const page = await api.listVideos({ limit: LIMIT * 3 }, signal);
+  return page.items
+    .filter((video) => video.id !== videoId && video.priceCents === 0)
+    .slice(0, LIMIT)
+    .map((video) => ({ video, score: 0, reason: { kind: 'new' }, explanation: 'New on VibeStream', p2pBoosted: false }));
+}
+
 function entry(item: UpNextItem): HTMLLIElement {
   const meta = [item.video.creatorName, item.video.durationSeconds ? formatDuration(item.video.durationSeconds) : null]
     .filter(Boolean)
@@ -73,7 +85,8 @@ export async function renderUpNext(container: HTMLElement, videoId: string): Pro
   );
   container.replaceChildren(section);
   try {
-    const items = await fetchUpNext(videoId);
+    let items = await fetchUpNext(videoId);
+    if (items.length === 0) items = await newestFreeVideos(videoId);
     if (items.length === 0) {
       status.textContent = 'Nothing to suggest yet.';
     } else {
